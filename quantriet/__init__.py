@@ -1,0 +1,1 @@
+"""Quán triệt: carry party resolutions from the conference to every cell and member."""

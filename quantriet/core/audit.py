@@ -1,0 +1,67 @@
+"""Writing and reading the audit log. Actions call `record`; nothing else writes it."""
+import datetime
+import decimal
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEntry
+
+access_log = logging.getLogger("quantriet.access")
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The audited values of a model instance, JSON-ready."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        data[field.name] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def record(action: str, instance: models.Model | None, *, actor, before=None, after=None,
+           scope_path: str = "", note: str = "") -> AuditEntry:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance) if instance is not None else None,
+        object_id=str(instance.pk) if instance is not None else "",
+        object_repr=str(instance)[:255] if instance is not None else "",
+        scope_path=scope_path,
+        before=before,
+        after=after,
+        note=note[:500],
+    )
+
+
+def record_denied(request, what: str) -> None:
+    """Log an attempt to reach something outside the user's scope (answered with 404)."""
+    user = getattr(request, "user", None)
+    access_log.warning("out-of-scope access: user=%s path=%s target=%s", getattr(user, "pk", None), request.path, what)
+    AuditEntry.objects.create(
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        action="access_denied",
+        object_repr=what[:255],
+        note=f"{request.method} {request.path}"[:500],
+    )
+
+
+def entries_for(instance: models.Model):
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
+    ).select_related("actor")

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+from quantriet.accounts import access
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    return {
+        "DEMO": settings.DEMO,
+        "can_edit_members": bool(user and access.has_any(user, access.EDIT_MEMBERS)),
+        "can_manage_roles": bool(user and access.has_any(user, access.MANAGE_ROLES)),
+        "is_admin": bool(user and access.is_admin(user)),
+    }

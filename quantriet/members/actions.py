@@ -1,0 +1,74 @@
+"""Changes to the member registry. Each checks permission, validates and writes the audit log.
+
+Unit.member_count (active members directly in a unit) moves in the same transaction.
+"""
+from django.db import transaction
+from django.db.models import F
+
+from quantriet.accounts import access
+from quantriet.core import audit
+from quantriet.core.actions import ActionDenied
+from quantriet.core.text import nfc
+from quantriet.units.models import Unit
+
+from .models import ACTIVE_STATUSES, Member, Position
+
+AUDITED = [
+    "full_name", "birth_date", "gender", "ethnicity", "religion", "card_number", "record_number",
+    "admission_date", "official_date", "unit", "citizen_id", "phone", "email", "status", "user",
+]
+
+
+def _adjust_count(unit_id: int, delta: int) -> None:
+    if delta:
+        Unit.objects.filter(pk=unit_id).update(member_count=F("member_count") + delta)
+
+
+def _set_positions(member: Member, titles) -> None:
+    cleaned = [nfc(t) for t in titles if nfc(t)]
+    member.positions.all().delete()
+    for order, title in enumerate(cleaned):
+        Position(member=member, title=title, order=order).save()
+
+
+def _snapshot(member: Member) -> dict:
+    data = audit.snapshot(member, AUDITED)
+    data["positions"] = [p.title for p in member.positions.all()]
+    return data
+
+
+@transaction.atomic
+def create_member(*, acting_user, positions=(), **fields) -> Member:
+    member = Member(**fields)
+    if not access.can(acting_user, access.EDIT_MEMBERS, member.unit.path):
+        raise ActionDenied(target=str(member.unit))
+    member.full_clean()
+    member.save()
+    _set_positions(member, positions)
+    if member.is_active:
+        _adjust_count(member.unit_id, 1)
+    audit.record("member.create", member, actor=acting_user, after=_snapshot(member), scope_path=member.unit.path)
+    return member
+
+
+@transaction.atomic
+def update_member(member: Member, *, acting_user, positions=None, **changes) -> Member:
+    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    if not access.can(acting_user, access.EDIT_MEMBERS, member.unit.path):
+        raise ActionDenied(target=str(member))
+    before = _snapshot(member)
+    was_active, old_unit_id = member.is_active, member.unit_id
+    for name, value in changes.items():
+        setattr(member, name, value)
+    if member.unit_id != old_unit_id and not access.can(acting_user, access.EDIT_MEMBERS, member.unit.path):
+        raise ActionDenied(target=str(member.unit))
+    member.full_clean()
+    member.save()
+    if positions is not None:
+        _set_positions(member, positions)
+    _adjust_count(old_unit_id, -1 if was_active else 0)
+    _adjust_count(member.unit_id, 1 if member.status in ACTIVE_STATUSES else 0)
+    after = _snapshot(member)
+    if after != before:
+        audit.record("member.update", member, actor=acting_user, before=before, after=after, scope_path=member.unit.path)
+    return member

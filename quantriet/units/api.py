@@ -1,0 +1,55 @@
+from django.http import Http404
+from rest_framework import mixins, serializers, viewsets
+
+from quantriet.accounts import access
+from quantriet.core.api import StrictFieldsMixin
+from quantriet.core.text import fold
+
+from . import actions
+from .models import Unit, UnitKind
+
+
+class UnitSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    kind = serializers.SlugRelatedField(slug_field="code", queryset=UnitKind.objects.all())
+    parent = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "kind", "parent", "depth", "valid_from", "valid_to", "member_count"]
+        read_only_fields = ["depth", "member_count"]
+
+    def validate_parent(self, parent):
+        request = self.context["request"]
+        if parent is not None and not access.visible_units(request.user).filter(pk=parent.pk).exists():
+            raise serializers.ValidationError("Invalid pk \"%s\" - object does not exist." % parent.pk)
+        return parent
+
+    def validate(self, data):
+        start = data.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = data.get("valid_to", getattr(self.instance, "valid_to", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"valid_to": ["The end date must be after the start date."]})
+        return data
+
+
+class UnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Units visible to the caller. Filters: `parent`, `q` (accent-insensitive name), `current`."""
+
+    serializer_class = UnitSerializer
+
+    def get_queryset(self):
+        qs = access.visible_units(self.request.user).select_related("kind")
+        params = self.request.query_params
+        if params.get("parent", "").isdigit():
+            qs = qs.filter(parent_id=int(params["parent"]))
+        if params.get("q"):
+            qs = qs.filter(name_folded__contains=fold(params["q"][:100]))
+        if params.get("current") in ("1", "true"):
+            qs = qs.valid_on()
+        return qs.order_by("path")
+
+    def perform_create(self, serializer):
+        serializer.instance = actions.create_unit(acting_user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = actions.update_unit(serializer.instance, acting_user=self.request.user, **serializer.validated_data)
