@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "quantriet.units",
     "quantriet.members",
     "quantriet.accounts",
+    "quantriet.documents",
+    "quantriet.conferences",
+    "quantriet.articles",
+    "quantriet.bench",
     "quantriet.demo",
 ]
 
@@ -101,7 +105,7 @@ WSGI_APPLICATION = "quantriet.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -158,7 +162,7 @@ OTP_TOTP_ISSUER = "Quán triệt"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "core" / "locale"]  # each app also has its own locale/
 FORMAT_MODULE_PATH = ["quantriet.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
