@@ -13,5 +13,7 @@ router.register("members", MemberViewSet, basename="member")
 urlpatterns = [
     path("me/", me, name="api-me"),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("quantriet.documents.api_urls")),
+    path("", include("quantriet.conferences.api_urls")),
     path("", include(router.urls)),
 ]
