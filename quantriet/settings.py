@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_q",
     "quantriet.core",
     "quantriet.units",
     "quantriet.members",
@@ -228,6 +229,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Units, members and the signed-in user, scoped to the caller's branch of the tree.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Background and scheduled tasks (django-q2) use the database as broker: no extra server is
+# needed in the demo; `quantriet qcluster` runs the workers (the demo starts one). Tests and
+# QUANTRIET_TASKS_SYNC=1 run tasks inline.
+Q_CLUSTER = {
+    "name": "quantriet",
+    "orm": "default",
+    "workers": int(os.environ.get("TASK_WORKERS", "1")),
+    "timeout": 1800,
+    "retry": 3600,
+    "max_attempts": 1,
+    "catch_up": False,
+    "sync": TESTING or env_bool("QUANTRIET_TASKS_SYNC"),
+    "poll": 1,
 }
 
 LOGGING = {
