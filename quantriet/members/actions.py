@@ -1,9 +1,12 @@
 """Changes to the member registry. Each checks permission, validates and writes the audit log.
 
-Unit.member_count (active members directly in a unit) moves in the same transaction.
+Unit.member_count (active members directly in a unit) and the membership periods move in
+the same transaction. Editing a member's unit or status here is a *correction* of the record;
+real moves and status changes go through `members.lifecycle` (transfers, admission, …).
 """
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from quantriet.accounts import access
 from quantriet.core import audit
@@ -11,7 +14,7 @@ from quantriet.core.actions import ActionDenied
 from quantriet.core.text import nfc
 from quantriet.units.models import Unit
 
-from .models import ACTIVE_STATUSES, Member, Position
+from .models import ACTIVE_STATUSES, Member, Membership, Position
 
 AUDITED = [
     "full_name", "birth_date", "gender", "ethnicity", "religion", "card_number", "record_number",
@@ -22,6 +25,24 @@ AUDITED = [
 def _adjust_count(unit_id: int, delta: int) -> None:
     if delta:
         Unit.objects.filter(pk=unit_id).update(member_count=F("member_count") + delta)
+
+
+def open_period(member: Member, unit_id: int, day, *, kind: str = "regular", reason: str = "") -> Membership:
+    """Start the member's active period in a unit (the caller has closed any open one)."""
+    return Membership.objects.create(member=member, unit_id=unit_id, start=day, kind=kind, reason=reason)
+
+
+def close_period(member: Member, day) -> Membership | None:
+    """End the member's open period on `day` (exclusive); a period that would be empty is dropped."""
+    period = Membership.objects.filter(member=member, end__isnull=True).first()
+    if period is None:
+        return None
+    if day <= period.start:
+        period.delete()
+        return None
+    period.end = day
+    period.save(update_fields=["end"])
+    return period
 
 
 def _set_positions(member: Member, titles) -> None:
@@ -47,8 +68,23 @@ def create_member(*, acting_user, positions=(), **fields) -> Member:
     _set_positions(member, positions)
     if member.is_active:
         _adjust_count(member.unit_id, 1)
+        start = member.admission_date or timezone.localdate()
+        open_period(member, member.unit_id, min(start, timezone.localdate()), reason="registered")
     audit.record("member.create", member, actor=acting_user, after=_snapshot(member), scope_path=member.unit.path)
     return member
+
+
+def _correct_periods(member: Member, was_active: bool, old_unit_id: int) -> None:
+    today = timezone.localdate()
+    if was_active and not member.is_active:
+        close_period(member, today)
+    elif member.is_active and not was_active:
+        open_period(member, member.unit_id, today, reason="corrected")
+    elif member.is_active and member.unit_id != old_unit_id:
+        # A corrected unit rewrites the open period: the record was wrong, not the member moved.
+        updated = Membership.objects.filter(member=member, end__isnull=True).update(unit_id=member.unit_id)
+        if not updated:
+            open_period(member, member.unit_id, today, reason="corrected")
 
 
 @transaction.atomic
@@ -68,6 +104,7 @@ def update_member(member: Member, *, acting_user, positions=None, **changes) -> 
         _set_positions(member, positions)
     _adjust_count(old_unit_id, -1 if was_active else 0)
     _adjust_count(member.unit_id, 1 if member.status in ACTIVE_STATUSES else 0)
+    _correct_periods(member, was_active, old_unit_id)
     after = _snapshot(member)
     if after != before:
         audit.record("member.update", member, actor=acting_user, before=before, after=after, scope_path=member.unit.path)

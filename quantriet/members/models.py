@@ -171,3 +171,139 @@ class Position(models.Model):
         self.title = nfc(self.title)
         self.title_folded = fold(self.title)
         super().save(*args, **kwargs)
+
+
+class MembershipKind(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    TEMPORARY = "temporary", _("Temporary (sinh hoạt tạm thời)")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def on(self, day):
+        """Periods covering `day`: start ≤ day < end (an open period has no end)."""
+        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gt=day))
+
+    def under_paths(self, paths):
+        if paths is None:
+            return self
+        query = Q(pk__in=[])
+        for path in paths:
+            query |= Q(unit__path__startswith=path)
+        return self.filter(query)
+
+
+class Membership(models.Model):
+    """A period during which a party member is active in a unit (sinh hoạt đảng).
+
+    "The members of unit U on date D" are the periods covering D in U's subtree as of D.
+    A member active today has exactly one open period, at `Member.unit`; periods of one
+    member never overlap. Lifecycle actions and reorganizations open and close them.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True, help_text=_("First day no longer in the unit."))
+    kind = models.CharField(_("kind"), max_length=12, choices=MembershipKind.choices, default=MembershipKind.REGULAR)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["member_id", "start", "id"]
+        verbose_name = _("membership period")
+        verbose_name_plural = _("membership periods")
+        indexes = [
+            models.Index(fields=["unit", "start", "end"], name="membership_unit_idx"),
+            models.Index(fields=["member", "end"], name="membership_member_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="membership_range"),
+            models.UniqueConstraint(fields=["member"], condition=Q(end__isnull=True), name="one_open_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.unit} [{self.start} – {self.end or '…'})"
+
+
+class TransferKind(models.TextChoices):
+    TEMPORARY = "temporary", _("Temporary transfer")  # chuyển sinh hoạt tạm thời
+    OFFICIAL = "official", _("Official transfer")  # chuyển sinh hoạt chính thức
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Transfer(models.Model):
+    """A transfer of party activities (chuyển sinh hoạt đảng): issued by the outgoing side,
+    confirmed by the receiving side; the member belongs to the destination only from confirmation."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    kind = models.CharField(_("kind"), max_length=12, choices=TransferKind.choices)
+    from_unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="transfers_out")
+    to_unit = models.ForeignKey("units.Unit", verbose_name=_("destination"), on_delete=models.PROTECT, related_name="transfers_in")
+    issued_on = models.DateField(_("issued on"))
+    letter_number = models.CharField(_("letter number"), max_length=40, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True, help_text=_("End of a temporary transfer."))
+    status = models.CharField(_("status"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING, db_index=True)
+    confirmed_on = models.DateField(_("confirmed on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(status="pending"), name="one_pending_transfer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_unit} → {self.to_unit}"
+
+
+class DisciplineLevel(models.TextChoices):
+    REPRIMAND = "khien_trach", _("Reprimand (khiển trách)")
+    WARNING = "canh_cao", _("Warning (cảnh cáo)")
+    DISMISSAL = "cach_chuc", _("Dismissal from post (cách chức)")
+    EXPULSION = "khai_tru", _("Expulsion (khai trừ)")
+
+
+class LifecycleEvent(models.Model):
+    """One step in a member's life in the party, with its effective date and decision."""
+
+    class Kind(models.TextChoices):
+        ADMITTED = "admitted", _("Admitted (kết nạp)")
+        RECOGNIZED = "recognized", _("Recognized as official (công nhận chính thức)")
+        TRANSFER_ISSUED = "transfer_issued", _("Transfer issued")
+        TRANSFER_CONFIRMED = "transfer_confirmed", _("Transfer confirmed")
+        TRANSFER_CANCELLED = "transfer_cancelled", _("Transfer cancelled")
+        RETURNED = "returned", _("Returned from temporary transfer")
+        EXEMPTED = "exempted", _("Exempted (miễn sinh hoạt)")
+        DISCIPLINED = "disciplined", _("Disciplined (kỷ luật)")
+        REMOVED = "removed", _("Removed (xóa tên)")
+        DECEASED = "deceased", _("Deceased (từ trần)")
+        REORGANIZED = "reorganized", _("Moved by a reorganization")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    effective_on = models.DateField(_("effective date"))
+    decision = models.CharField(_("decision"), max_length=60, blank=True)
+    discipline_level = models.CharField(_("discipline"), max_length=12, choices=DisciplineLevel.choices, blank=True)
+    from_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        verbose_name = _("lifecycle event")
+        verbose_name_plural = _("lifecycle events")
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_kind_display()} {self.effective_on}"
+
+
+from .models_io import ImportJob  # noqa: E402,F401  (import jobs live in their own module)

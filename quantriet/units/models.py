@@ -116,3 +116,35 @@ class Unit(models.Model):
     @property
     def is_current(self) -> bool:
         return self.is_valid_on(timezone.localdate())
+
+
+class Succession(models.Model):
+    """How units replaced each other in a reorganization (sáp nhập, chia tách, giải thể, …)."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Merged into")
+        SPLIT = "split", _("Split into")
+        MOVE = "move", _("Moved (new parent)")
+        DISSOLVE = "dissolve", _("Dissolved into")
+
+    predecessor = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="successions")
+    successor = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="predecessions", null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    effective_on = models.DateField(_("effective date"))
+    decision = models.CharField(_("decision"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        verbose_name = _("succession")
+        verbose_name_plural = _("successions")
+
+
+class UnitName(models.Model):
+    """A former name of a unit, valid until a rename."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="former_names")
+    name = models.CharField(_("name"), max_length=255)
+    valid_to = models.DateField(_("valid to"))
+
+    class Meta:
+        ordering = ["valid_to"]
