@@ -71,3 +71,9 @@ def login(user) -> Client:
 @pytest.fixture
 def client_for(users):
     return lambda kind: login(users[kind])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing with the production hasher dominates fixture set-up; login still checks the password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -52,3 +52,9 @@ def test_dates_are_day_month_year():
     for language in ("vi", "en"):
         with translation.override(language):
             assert formats.date_format(datetime.date(2022, 7, 22), "SHORT_DATE_FORMAT") == "22/07/2022"
+
+
+@pytest.mark.django_db
+def test_vietnamese_even_when_the_browser_asks_for_english():
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
+    assert '<html lang="vi">' in page

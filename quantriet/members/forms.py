@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quantriet.core.text import nfc
@@ -56,3 +57,11 @@ class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, card or CCCD"), required=False, max_length=100)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses"))] + list(Status.choices))
+    as_of = forms.DateField(label=_("As of"), required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                            widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "size": 10}))
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day

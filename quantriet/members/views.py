@@ -15,7 +15,7 @@ from quantriet.units.models import Unit
 
 from . import actions
 from .forms import MemberFilterForm, MemberForm
-from .models import Member
+from .models import Member, Membership
 
 PAGE_SIZE = 50
 
@@ -26,7 +26,14 @@ def filtered_members(request, form: MemberFilterForm):
     unit = None
     if form.is_valid():
         data = form.cleaned_data
-        if data.get("unit"):
+        if data.get("as_of"):
+            # The members as they were on that day: periods covering it, in the (then) subtree.
+            periods = Membership.objects.on(data["as_of"]).under_paths(access.scope_paths(request.user, access.VIEW))
+            if data.get("unit"):
+                unit = access.get_in_scope_or_404(request, access.visible_units(request.user), pk=data["unit"])
+                periods = periods.filter(unit__path__startswith=unit.path)
+            members = Member.objects.filter(pk__in=periods.values("member_id"))
+        elif data.get("unit"):
             unit = access.get_in_scope_or_404(request, access.visible_units(request.user), pk=data["unit"])
             members = members.filter(unit__path__startswith=unit.path)
         if data.get("status"):
@@ -57,10 +64,27 @@ def member_detail(request, pk):
         request, access.visible_members(request.user).select_related("unit", "unit__kind"), pk=pk
     )
     history = audit.entries_for(member)[:30] if access.can(request.user, access.VIEW_AUDIT, member.unit.path) else None
+    can_edit = access.can(request.user, access.EDIT_MEMBERS, member.unit.path)
     return render(request, "members/detail.html", {
-        "member": member, "history": history,
-        "can_edit": access.can(request.user, access.EDIT_MEMBERS, member.unit.path),
+        "member": member, "history": history, "can_edit": can_edit,
+        "periods": member.memberships.select_related("unit").order_by("start"),
+        "events": member.events.select_related("from_unit", "to_unit").order_by("effective_on", "id"),
+        "actions": available_actions(member) if can_edit else [],
     })
+
+
+def available_actions(member: Member) -> list[tuple[str, str]]:
+    """The lifecycle actions that make sense for the member's status, for the detail page."""
+    from .models import Status
+    from .views_lifecycle import ACTIONS
+
+    by_status = {
+        Status.CANDIDATE: ["admit"],
+        Status.PROBATIONARY: ["recognize", "transfer", "exempt", "discipline", "remove", "death"],
+        Status.OFFICIAL: ["transfer", "exempt", "discipline", "remove", "death"],
+        Status.EXEMPTED: ["transfer", "discipline", "remove", "death"],
+    }
+    return [(kind, ACTIONS[kind][2]) for kind in by_status.get(member.status, [])]
 
 
 def _editable_units(request):

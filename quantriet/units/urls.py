@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_reorganize
 
 app_name = "units"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.unit_detail, name="detail"),
     path("<int:pk>/children/", views.unit_children, name="children"),
     path("<int:pk>/edit/", views.unit_edit, name="edit"),
+    path("<int:pk>/reorganize/<slug:operation>/", views_reorganize.reorganize_unit, name="reorganize"),
 ]

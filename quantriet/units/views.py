@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from quantriet.accounts import access
 from quantriet.core import audit
@@ -17,16 +18,51 @@ from quantriet.core.views import _top_units
 from . import actions
 from .forms import UnitForm, UnitSearchForm
 from .models import Unit
+from .history import default_as_of, parse_as_of, subtree_member_counts_on
+from .reorganize import name_on
 from .selectors import children_with_counts, subtree_member_counts
 
 
-def _visible(request):
-    return access.visible_units(request.user, Unit.objects.valid_on())
+TOP_LEVEL_REFUSED = gettext_lazy("Choose a parent unit: only a system administrator may create a top-level unit.")
+
+
+def _visible(request, day=None):
+    return access.visible_units(request.user, Unit.objects.valid_on(day))
+
+
+def _as_of(request):
+    """The date asked for with ?as_of=dd/mm/yyyy (None for today); a bad date is reported and ignored."""
+    day, ok = parse_as_of(request.GET.get("as_of"))
+    if not ok:
+        messages.error(request, _("The date must be written dd/mm/yyyy and not be in the future; showing today."))
+    return day
+
+
+def _children_on(unit, units, day):
+    if day is None:
+        return children_with_counts(unit, units)
+    children = list(units.filter(parent=unit).select_related("kind").prefetch_related("former_names").order_by("kind__rank", "name"))
+    counts = subtree_member_counts_on(unit, day)
+    with_children = set(units.filter(parent__in=children).values_list("parent_id", flat=True).distinct())
+    for child in children:
+        child.subtree_count = counts.get(child.path, 0)
+        child.has_children = child.pk in with_children
+        child.name = name_on(child, day)
+    return children, counts[unit.path]
 
 
 @login_required
 def tree(request):
-    units = _visible(request)
+    day = _as_of(request)
+    units = _visible(request, day)
+    roots = _top_units(units)
+    if not roots and day is None:
+        # Everything the user may see was closed by a reorganization: show it as it last was.
+        closed = access.visible_units(request.user).filter(valid_to__isnull=False).order_by("-valid_to").first()
+        if closed is not None:
+            day = default_as_of(closed)
+            units = _visible(request, day)
+            roots = _top_units(units)
     form = UnitSearchForm(request.GET or None)
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
@@ -36,24 +72,32 @@ def tree(request):
             .select_related("kind", "parent").order_by("depth", "name"),
             50,
         ).get_page(request.GET.get("page"))
-    roots = _top_units(units)
     for root in roots:
-        root.subtree_count = subtree_member_counts(root, units)[root.path]
-    return render(request, "units/tree.html", {"roots": roots, "form": form, "results": results})
+        if day is None:
+            root.subtree_count = subtree_member_counts(root, units)[root.path]
+        else:
+            root.subtree_count = subtree_member_counts_on(root, day)[root.path]
+    return render(request, "units/tree.html", {"roots": roots, "form": form, "results": results, "as_of": day})
 
 
 @login_required
 def unit_detail(request, pk):
     unit = access.get_in_scope_or_404(request, access.visible_units(request.user).select_related("kind", "parent"), pk=pk)
-    visible = _visible(request)
-    children, total = children_with_counts(unit, visible)
+    day = _as_of(request) or default_as_of(unit)
+    if day is not None and not unit.is_valid_on(day):
+        messages.error(request, _("This unit did not exist on %(d)s.") % {"d": day.strftime("%d/%m/%Y")})
+        day = default_as_of(unit)
+    children, total = _children_on(unit, _visible(request, day), day)
     ancestors = [a for a in unit.ancestors() if access.can(request.user, access.VIEW, a.path)]
     history = None
     if access.can(request.user, access.VIEW_AUDIT, unit.path):
         history = audit.entries_for(unit)[:20]
     return render(request, "units/detail.html", {
         "unit": unit, "children": children, "total": total, "ancestors": ancestors, "history": history,
-        "can_edit": access.can(request.user, access.EDIT_UNITS, unit.path),
+        "can_edit": access.can(request.user, access.EDIT_UNITS, unit.path) and unit.is_current, "as_of": day,
+        "display_name": name_on(unit, day) if day else unit.name,
+        "successions": unit.successions.select_related("successor"),
+        "predecessions": unit.predecessions.select_related("predecessor"),
     })
 
 
@@ -61,8 +105,9 @@ def unit_detail(request, pk):
 def unit_children(request, pk):
     """HTMX partial: the children of a unit, for expanding the tree in place."""
     unit = access.get_in_scope_or_404(request, access.visible_units(request.user), pk=pk)
-    children, _total = children_with_counts(unit, _visible(request))
-    return render(request, "units/_children.html", {"children": children})
+    day = _as_of(request) or default_as_of(unit)
+    children, _total = _children_on(unit, _visible(request, day), day)
+    return render(request, "units/_children.html", {"children": children, "as_of": day})
 
 
 def _editable_parents(request):
@@ -74,6 +119,7 @@ def _editable_parents(request):
 @login_required
 def unit_create(request):
     if not access.has_any(request.user, access.EDIT_UNITS):
+        audit.record_denied(request, "create unit")
         raise Http404
     initial = {}
     if request.GET.get("parent", "").isdigit():
@@ -83,7 +129,8 @@ def unit_create(request):
         try:
             unit = actions.create_unit(acting_user=request.user, **form.cleaned_data)
         except ActionDenied:
-            raise Http404
+            # The parent choices are the editable units, so only "no parent" can be refused.
+            form.add_error("parent", TOP_LEVEL_REFUSED)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -101,7 +148,7 @@ def unit_edit(request, pk):
         try:
             actions.update_unit(unit, acting_user=request.user, **form.cleaned_data)
         except ActionDenied:
-            raise Http404
+            form.add_error("parent", TOP_LEVEL_REFUSED)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
