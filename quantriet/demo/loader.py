@@ -468,3 +468,8 @@ def load_demo() -> DemoResult:
                  f"({summary['units']} units, {summary['members']} members)",
         )
         return DemoResult(True, entry.at, summary, _logins(), _totp_key())
+
+
+def demo_admin():
+    """The demo's system administrator (admin role on the central root), who records the demo's history."""
+    return get_user_model().objects.get(username="admin")

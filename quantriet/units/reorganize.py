@@ -47,6 +47,12 @@ def _check_open(units, day: datetime.date) -> None:
             raise ValidationError(_("%(u)s starts on the effective date; it cannot be reorganized on that day.") % {"u": unit})
 
 
+def _check_target(unit: Unit | None, day: datetime.date) -> None:
+    """A new parent or successor only needs to exist on the effective date."""
+    if unit is not None and not unit.is_valid_on(day):
+        raise ValidationError(_("%(u)s does not exist on %(d)s.") % {"u": unit, "d": day.strftime("%d/%m/%Y")})
+
+
 def _free_code(code: str, day: datetime.date) -> str:
     """Codes are unique across history: a re-created unit gets the year of its creation appended."""
     candidate = code if not Unit.objects.filter(code=code).exists() else f"{code}.{day.year}"
@@ -148,7 +154,8 @@ def merge(units: list[Unit], *, into: NewUnit, parent: Unit | None, effective_on
     for unit in units:
         _require(acting_user, unit.parent)
     _require(acting_user, parent)
-    _check_open(units + ([parent] if parent else []), effective_on)
+    _check_open(units, effective_on)
+    _check_target(parent, effective_on)
     if parent and any(parent.path.startswith(u.path) for u in units):
         raise ValidationError(_("The new parent cannot be inside a unit being merged."))
     new = _new_unit(code=into.code, name=into.name, kind=into.kind, parent=parent, day=effective_on)
@@ -236,7 +243,8 @@ def move(unit: Unit, *, new_parent: Unit | None, effective_on: datetime.date, de
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _require(acting_user, unit.parent)
     _require(acting_user, new_parent)
-    _check_open([unit] + ([new_parent] if new_parent else []), effective_on)
+    _check_open([unit], effective_on)
+    _check_target(new_parent, effective_on)
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise ValidationError(_("A unit cannot be moved under itself or its own subtree."))
     if new_parent is not None and new_parent.pk == unit.parent_id:
@@ -282,7 +290,7 @@ def dissolve(unit: Unit, *, effective_on: datetime.date, successor: Unit | None 
     _check_open([unit], effective_on)
     if successor is not None:
         _require(acting_user, successor)
-        _check_open([successor], effective_on)
+        _check_target(successor, effective_on)
         if successor.path.startswith(unit.path):
             raise ValidationError(_("The successor cannot be inside the dissolved unit."))
         pairs = []

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from quantriet.accounts.models import Role
-from quantriet.demo import hooks, loader
+from quantriet.demo import hooks, loader, reorganization
 
 
 def _default_port() -> int:
@@ -65,6 +65,9 @@ class Command(BaseCommand):
         called = hooks.run_demo_loaders(self.stdout)
         if called:
             self.stdout.write(f"Demo data of other apps: {', '.join(called)}.")
+        # Last, the later history (2024 merger, 2025 reorganization), so that 2022 data above
+        # was built on the 2022 tree and still reports against it.
+        reorganization.apply_history(self.stdout, acting_user=loader.demo_admin())
         self.stdout.write(f"Ready in {time.monotonic() - started:.1f} s.")
 
         url = f"http://127.0.0.1:{port}/"
