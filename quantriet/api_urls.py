@@ -15,5 +15,7 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("quantriet.documents.api_urls")),
     path("", include("quantriet.conferences.api_urls")),
+    path("", include("quantriet.study.api_urls")),
+    path("", include("quantriet.plans.api_urls")),
     path("", include(router.urls)),
 ]

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "quantriet.documents",
     "quantriet.conferences",
     "quantriet.articles",
+    "quantriet.study",
+    "quantriet.plans",
     "quantriet.bench",
     "quantriet.demo",
 ]

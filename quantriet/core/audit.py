@@ -5,10 +5,27 @@ import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 
 access_log = logging.getLogger("quantriet.access")
+
+#: What an action code means, for the history shown on each object.
+ACTION_LABELS = {
+    "create": _("created"), "update": _("changed"), "delete": _("deleted"), "grant": _("role granted"),
+    "revoke": _("role revoked"), "merge": _("merged"), "split": _("split"), "move": _("moved"),
+    "rename": _("renamed"), "dissolve": _("dissolved"), "admitted": _("admitted"), "recognized": _("recognized"),
+    "transfer_issued": _("transfer issued"), "transfer_confirmed": _("transfer confirmed"),
+    "transfer_cancelled": _("transfer cancelled"), "exempted": _("exempted"), "disciplined": _("disciplined"),
+    "removed": _("removed"), "deceased": _("death recorded"), "access_denied": _("access refused"),
+}
+
+
+def action_label(action: str) -> str:
+    """"member.update" → "changed" (translated); unknown codes are shown as they are."""
+    verb = action.rsplit(".", 1)[-1]
+    return str(ACTION_LABELS.get(verb, action))
 
 
 def _jsonable(value):

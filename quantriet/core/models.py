@@ -36,10 +36,36 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
     def changes(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for every field whose value differs."""
+        """(field label, before, after) for every field whose value differs, in the reader's language.
+
+        Related objects stored by id are shown by name when the related row still exists.
+        """
         before, after = self.before or {}, self.after or {}
-        return [
-            (key, before.get(key), after.get(key))
-            for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key)
-        ]
+        model = self.content_type.model_class() if self.content_type_id else None
+        rows = []
+        for key in sorted(set(before) | set(after)):
+            old, new = before.get(key), after.get(key)
+            if old == new:
+                continue
+            label, field = key, None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(key)
+                    label = str(field.verbose_name)
+                except Exception:  # not a model field (e.g. "positions")
+                    field = None
+            if field is not None and field.is_relation and field.related_model is not None:
+                names = dict(field.related_model._base_manager.filter(pk__in=[v for v in (old, new) if v is not None])
+                             .in_bulk().items())
+                old, new = (str(names.get(v, v)) if v is not None else None for v in (old, new))
+            elif field is not None and field.choices:
+                choices = dict(field.flatchoices)
+                old, new = (str(choices.get(v, v)) if v is not None else None for v in (old, new))
+            rows.append((label, old, new))
+        return rows
+
+    @property
+    def action_label(self) -> str:
+        from .audit import action_label
+
+        return action_label(self.action)
