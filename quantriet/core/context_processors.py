@@ -10,4 +10,5 @@ def site(request):
         "can_edit_members": bool(user and access.has_any(user, access.EDIT_MEMBERS)),
         "can_manage_roles": bool(user and access.has_any(user, access.MANAGE_ROLES)),
         "is_admin": bool(user and access.is_admin(user)),
+        "can_import_article": bool(user and user.is_authenticated and access.has_any(user, access.EDIT_UNITS)),
     }
