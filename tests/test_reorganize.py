@@ -181,3 +181,21 @@ def test_random_reorganizations_keep_one_active_unit_per_member(ops):
                 pass  # refused operations must leave everything consistent too
             check_invariants()
         transaction.set_rollback(True)
+
+
+def test_roles_on_a_successor_cover_its_history(tree, people, users):
+    from quantriet.accounts import access
+    from quantriet.accounts.models import RoleAssignment
+
+    new = reorganize.merge(
+        [tree["son_nam"]], parent=tree["province"], effective_on=D(2025, 7, 1),
+        into=reorganize.NewUnit(code="TQ-NEW", name="Đảng bộ xã mới", kind=kind("dang-bo-xa")), acting_user=users["admin"],
+    )
+    office = f.user("office_new")
+    RoleAssignment.objects.create(user=office, role="office", unit=new)
+    visible = set(access.visible_units(office).values_list("code", flat=True))
+    # the new commune, its re-created cells, and the commune and cells it succeeded
+    assert visible == {"TQ-NEW", "TQ-SD-SN-A.2025", "TQ-SD-SN-B.2025", "TQ-SD-SN", "TQ-SD-SN-A", "TQ-SD-SN-B"}
+    assert not access.visible_units(office).filter(code__in=["TQ-SD", "TQ-YS-TS"]).exists()
+    # the secretary whose cell was re-created still sees the old cell's history
+    assert access.visible_units(users["same_secretary"]).filter(code="TQ-SD-SN-A").exists()

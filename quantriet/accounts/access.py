@@ -31,11 +31,42 @@ GRANTABLE_BY_OFFICE = {Role.OFFICE, Role.SECRETARY, Role.INSPECTOR, Role.LEADER,
 
 
 def _assignments(user) -> list[tuple[str, str]]:
+    """(role, path) pairs of the user's roles, cached on the user object for the request.
+
+    A role also covers the history of its unit: the units it succeeded in a reorganization
+    (merged into it, dissolved into it, re-created as it), transitively. A new provincial
+    office thus sees the 2022 districts and communes that became its province.
+    """
     cached = getattr(user, "_quantriet_roles", None)
     if cached is None:
-        cached = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit__path"))
+        rows = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "unit__path"))
+        cached = [(role, path) for role, _unit, path in rows]
+        cached += _predecessor_scopes([(role, unit) for role, unit, _path in rows])
         user._quantriet_roles = cached
     return cached
+
+
+def _predecessor_scopes(role_units: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    from quantriet.units.models import Succession
+
+    found: list[tuple[str, str]] = []
+    frontier = {unit for _role, unit in role_units}
+    roles_of: dict[int, set[str]] = {}
+    for role, unit in role_units:
+        roles_of.setdefault(unit, set()).add(role)
+    seen = set(frontier)
+    while frontier:
+        rows = list(Succession.objects.filter(successor_id__in=frontier)
+                    .values_list("successor_id", "predecessor_id", "predecessor__path"))
+        frontier = set()
+        for successor, predecessor, path in rows:
+            for role in roles_of.get(successor, ()):
+                found.append((role, path))
+                roles_of.setdefault(predecessor, set()).add(role)
+            if predecessor not in seen:
+                seen.add(predecessor)
+                frontier.add(predecessor)
+    return found
 
 
 def is_admin(user) -> bool:
@@ -50,7 +81,10 @@ def scope_paths(user, action: str = VIEW) -> list[str] | None:
         return []
     if user.is_superuser:
         return None
-    paths = sorted({path for role, path in _assignments(user) if role in ALLOWED[action]})
+    assignments = _assignments(user)
+    if any(role == Role.ADMIN and path.count(".") == 1 for role, path in assignments):
+        return None  # an administrator on a root unit: everywhere, including roots created later
+    paths = sorted({path for role, path in assignments if role in ALLOWED[action]})
     # Keep only the top-most paths: a subtree inside another adds nothing.
     top: list[str] = []
     for path in paths:

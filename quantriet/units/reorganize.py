@@ -82,6 +82,9 @@ def _move_members(pairs: list[tuple[int, int]], day: datetime.date) -> int:
     """Move the open periods (and current members) of each old unit to its new unit."""
     from quantriet.members.models import ACTIVE_STATUSES, LifecycleEvent, Member, Membership, Status
 
+    from quantriet.study.counters import units_moved  # records of open study campaigns follow the members
+
+    units_moved(pairs, day=day)
     moved = 0
     for old_id, new_id in pairs:
         # Periods that would become empty (started on the effective date) are re-pointed.
@@ -118,7 +121,7 @@ def _recount(unit_ids) -> None:
 
 
 def _clone_subtree(root: Unit, new_parent: Unit, day: datetime.date, *, name=None, code=None, kind=None,
-                   move_roles: bool = True) -> tuple[Unit, list[tuple[int, int]]]:
+                   move_roles: bool = True, decision: str = "") -> tuple[Unit, list[tuple[int, int]]]:
     """Re-create `root` and its current subtree under `new_parent`; returns the new root and old→new pairs."""
     current = list(Unit.objects.valid_on(day).filter(path__startswith=root.path).order_by("depth", "path"))
     mapping: dict[int, Unit] = {}
@@ -132,6 +135,11 @@ def _clone_subtree(root: Unit, new_parent: Unit, day: datetime.date, *, name=Non
             kind=(kind if is_root and kind else old.kind), parent=parent, day=day,
         )
     pairs = [(old_id, new.pk) for old_id, new in mapping.items()]
+    # Each re-created unit succeeds its original: history and roles' view of the past follow it.
+    Succession.objects.bulk_create([
+        Succession(predecessor_id=old_id, successor=new, kind=Succession.Kind.MOVE, effective_on=day, decision=decision)
+        for old_id, new in mapping.items()
+    ])
     if move_roles:
         for old_id, new in mapping.items():
             RoleAssignment.objects.filter(unit_id=old_id).update(unit=new)
@@ -162,7 +170,7 @@ def merge(units: list[Unit], *, into: NewUnit, parent: Unit | None, effective_on
     pairs = []
     for unit in units:
         for child in Unit.objects.valid_on(effective_on).filter(parent=unit):
-            _clone, child_pairs = _clone_subtree(child, new, effective_on)
+            _clone, child_pairs = _clone_subtree(child, new, effective_on, decision=decision)
             pairs += child_pairs
         pairs.append((unit.pk, new.pk))
         _close_subtree(unit, effective_on)
@@ -205,7 +213,7 @@ def split(unit: Unit, *, parts: list[SplitPart], effective_on: datetime.date, de
         new = _new_unit(code=part.new.code, name=part.new.name, kind=part.new.kind, parent=unit.parent, day=effective_on)
         created.append(new)
         for child in part.children:
-            _clone, child_pairs = _clone_subtree(child, new, effective_on)
+            _clone, child_pairs = _clone_subtree(child, new, effective_on, decision=decision)
             pairs += child_pairs
         if part.member_ids:
             _move_member_ids(part.member_ids, unit.pk, new.pk, effective_on)
@@ -235,6 +243,9 @@ def _move_member_ids(member_ids, old_id, new_id, day):
     from quantriet.members.models import Member
 
     Member.objects.filter(pk__in=member_ids).update(unit_id=new_id)
+    from quantriet.study.counters import members_moved  # records of open study campaigns follow the members
+
+    members_moved(member_ids, old_id, new_id, day=day)
 
 
 @transaction.atomic
@@ -249,11 +260,10 @@ def move(unit: Unit, *, new_parent: Unit | None, effective_on: datetime.date, de
         raise ValidationError(_("A unit cannot be moved under itself or its own subtree."))
     if new_parent is not None and new_parent.pk == unit.parent_id:
         raise ValidationError(_("The unit is already under this parent."))
-    new, pairs = _clone_subtree(unit, new_parent, effective_on)
+    new, pairs = _clone_subtree(unit, new_parent, effective_on, decision=decision)
     _close_subtree(unit, effective_on)
     _move_members(pairs, effective_on)
     _recount([p for pair in pairs for p in pair])
-    _successions([unit], new, Succession.Kind.MOVE, effective_on, decision)
     audit.record("unit.move", new, actor=acting_user, before={"unit": unit.code, "parent": unit.parent_id},
                  after={"unit": new.code, "parent": getattr(new_parent, "pk", None)}, scope_path=new.path)
     return new
@@ -295,7 +305,7 @@ def dissolve(unit: Unit, *, effective_on: datetime.date, successor: Unit | None 
             raise ValidationError(_("The successor cannot be inside the dissolved unit."))
         pairs = []
         for child in Unit.objects.valid_on(effective_on).filter(parent=unit):
-            _clone, child_pairs = _clone_subtree(child, successor, effective_on)
+            _clone, child_pairs = _clone_subtree(child, successor, effective_on, decision=decision)
             pairs += child_pairs
         pairs.append((unit.pk, successor.pk))
         _close_subtree(unit, effective_on)
