@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Units, members and the signed-in user, scoped to the caller's branch of the tree.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Background and scheduled tasks (django-q2) use the database as broker: no extra server is

@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from quantriet.core.actions import ActionDenied
+from quantriet.core.audit import record_denied
 from quantriet.core.forms import apply_validation_error
 from quantriet.units.models import Unit
 
@@ -68,6 +69,7 @@ def _role_units(request):
 @login_required
 def roles(request):
     if not access.has_any(request.user, access.MANAGE_ROLES):
+        record_denied(request, "roles page")
         raise Http404
     scope = access.scope_paths(request.user, access.MANAGE_ROLES)
     assignments = RoleAssignment.objects.select_related("user", "unit").order_by("unit__path", "user__username")
@@ -76,7 +78,8 @@ def roles(request):
     form = GrantRoleForm(request.POST or None, unit_queryset=_role_units(request))
     if request.method == "POST" and form.is_valid():
         try:
-            actions.grant_role(acting_user=request.user, **form.cleaned_data)
+            data = form.cleaned_data
+            actions.grant_role(acting_user=request.user, user=data["username"], role=data["role"], unit=data["unit"])
         except ActionDenied:
             form.add_error("role", _("You may not grant this role on this unit."))
         except ValidationError as error:

@@ -22,6 +22,29 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def id_param(value) -> int | None:
+    """An id from a query parameter: None unless it is ASCII digits; ids too big to exist become 0 (no match)."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    return int(value) if len(value) <= 18 else 0
+
+
+class ScopedObjectMixin:
+    """Viewset mixin: a single object outside the caller's scope answers 404 and is logged, as in the UI."""
+
+    def get_object(self):
+        from quantriet.accounts import access
+
+        queryset = self.filter_queryset(self.get_queryset())
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        try:
+            obj = access.get_in_scope_or_404(self.request, queryset, **{self.lookup_field: value})
+        except (TypeError, ValueError, DjangoValidationError):
+            raise Http404
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
 class StrictFieldsMixin:
     """Reject unknown fields instead of silently ignoring them."""
 

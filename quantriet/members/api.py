@@ -4,18 +4,23 @@ from rest_framework.response import Response
 
 from quantriet.accounts import access
 from quantriet.accounts.models import RoleAssignment
-from quantriet.core.api import StrictFieldsMixin
+from quantriet.core.api import ScopedObjectMixin, StrictFieldsMixin, id_param
 from quantriet.units.models import Unit
 
 from . import actions
 from .models import Member
 
 
+class PositionsField(serializers.ListField):
+    """A member's position titles, in order: written as a list of strings, read from `member.positions`."""
+
+    def get_attribute(self, instance):
+        return [p.title for p in instance.positions.all()]
+
+
 class MemberSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
-    positions = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=20
-    )
+    positions = PositionsField(child=serializers.CharField(max_length=200), required=False, max_length=20)
 
     class Meta:
         model = Member
@@ -23,11 +28,6 @@ class MemberSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "id", "full_name", "birth_date", "gender", "ethnicity", "religion", "card_number", "record_number",
             "admission_date", "official_date", "unit", "status", "citizen_id", "phone", "email", "positions",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["positions"] = [p.title for p in instance.positions.all()]
-        return data
 
     def validate_unit(self, unit):
         if not access.visible_units(self.context["request"].user).filter(pk=unit.pk).exists():
@@ -47,7 +47,7 @@ class MemberSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return data
 
 
-class MemberViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MemberViewSet(ScopedObjectMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Members visible to the caller. Filters: `q` (accent-insensitive), `unit` (subtree), `status`."""
 
     serializer_class = MemberSerializer
@@ -55,8 +55,9 @@ class MemberViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     def get_queryset(self):
         qs = access.visible_members(self.request.user).select_related("unit").prefetch_related("positions")
         params = self.request.query_params
-        if params.get("unit", "").isdigit():
-            unit = access.visible_units(self.request.user).filter(pk=int(params["unit"])).first()
+        unit_id = id_param(params.get("unit"))
+        if unit_id is not None:
+            unit = access.visible_units(self.request.user).filter(pk=unit_id).first()
             qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
         if params.get("status"):
             qs = qs.filter(status=params["status"][:20])

@@ -116,6 +116,11 @@ class Member(models.Model):
     def clean(self):
         errors = {}
         today = timezone.localdate()
+        # \d in the field validators also accepts non-ASCII digits (e.g. "١٢٣٤٥٦٧٨"): refuse them.
+        if self.card_number and not self.card_number.isascii():
+            errors["card_number"] = card_number_validator.message
+        if self.citizen_id and not self.citizen_id.isascii():
+            errors["citizen_id"] = citizen_id_validator.message
         if self.birth_date:
             if self.birth_date > today - relativedelta(years=16):
                 errors["birth_date"] = _("The date of birth is implausible: the member would be under 16.")

@@ -15,7 +15,7 @@ AUDITED = ["code", "name", "kind", "parent", "valid_from", "valid_to"]
 
 def _check_parent(parent, *, acting_user):
     if parent is None:
-        if not access.is_admin(acting_user):
+        if access.scope_paths(acting_user, access.EDIT_UNITS) is not None:
             raise ActionDenied(_("Only a system administrator may create a top-level unit."))
     elif not access.can(acting_user, access.EDIT_UNITS, parent.path):
         raise ActionDenied(target=str(parent))

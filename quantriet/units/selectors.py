@@ -1,5 +1,5 @@
 """Read-side queries over the tree."""
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.db.models.functions import Substr
 
 from .models import SEGMENT_WIDTH, Unit
@@ -16,27 +16,28 @@ def subtree_member_counts(unit: Unit, units_qs=None) -> dict[str, int]:
     rows = (
         qs.filter(depth__gt=unit.depth)
         .annotate(prefix=Substr("path", 1, child_len))
-        .values("prefix")
+        .values_list("prefix")
         .annotate(total=Sum("member_count"))
         .order_by()
     )
-    counts = {row["prefix"]: row["total"] or 0 for row in rows}
+    counts = {prefix: total or 0 for prefix, total in rows}
     counts[unit.path] = sum(counts.values()) + unit.member_count
     return counts
 
 
 def children_with_counts(unit: Unit, units_qs):
+    """The unit's children (kind loaded), each with `subtree_count` and `has_children`, and the total.
+
+    Two queries whatever the size of the subtree: the children with an EXISTS for their own
+    children, and one GROUP BY for the counts (see `subtree_member_counts`).
+    """
     children = list(
-        units_qs.filter(parent=unit).select_related("kind").order_by("kind__rank", "name")
+        units_qs.filter(parent=unit)
+        .select_related("kind")
+        .annotate(has_children=Exists(units_qs.filter(parent=OuterRef("pk"))))
+        .order_by("kind__rank", "name")
     )
     counts = subtree_member_counts(unit, units_qs)
     for child in children:
         child.subtree_count = counts.get(child.path, 0)
-        child.has_children = None
-    if children:
-        with_children = set(
-            units_qs.filter(parent__in=children).values_list("parent_id", flat=True).distinct()
-        )
-        for child in children:
-            child.has_children = child.pk in with_children
     return children, counts[unit.path]

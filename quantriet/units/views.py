@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from .forms import UnitForm, UnitSearchForm
 from .models import Unit
 from .history import default_as_of, parse_as_of, subtree_member_counts_on
 from .reorganize import name_on
-from .selectors import children_with_counts, subtree_member_counts
+from .selectors import children_with_counts
 
 
 TOP_LEVEL_REFUSED = gettext_lazy("Choose a parent unit: only a system administrator may create a top-level unit.")
@@ -51,6 +52,16 @@ def _children_on(unit, units, day):
     return children, counts[unit.path]
 
 
+def _root_counts(roots, units) -> dict[int, int]:
+    """Active members in each root's visible subtree, in one query (a filtered SUM per root, at most 20)."""
+    if not roots:
+        return {}
+    sums = units.order_by().aggregate(**{
+        f"r{index}": Sum("member_count", filter=Q(path__startswith=root.path)) for index, root in enumerate(roots)
+    })
+    return {root.pk: sums[f"r{index}"] or 0 for index, root in enumerate(roots)}
+
+
 @login_required
 def tree(request):
     day = _as_of(request)
@@ -72,10 +83,12 @@ def tree(request):
             .select_related("kind", "parent").order_by("depth", "name"),
             50,
         ).get_page(request.GET.get("page"))
-    for root in roots:
-        if day is None:
-            root.subtree_count = subtree_member_counts(root, units)[root.path]
-        else:
+    if day is None:
+        counts = _root_counts(roots, units)
+        for root in roots:
+            root.subtree_count = counts[root.pk]
+    else:
+        for root in roots:
             root.subtree_count = subtree_member_counts_on(root, day)[root.path]
     return render(request, "units/tree.html", {"roots": roots, "form": form, "results": results, "as_of": day})
 
@@ -143,7 +156,9 @@ def unit_create(request):
 def unit_edit(request, pk):
     unit = access.get_in_scope_or_404(request, access.visible_units(request.user), pk=pk)
     access.require(request.user, access.EDIT_UNITS, unit.path, request, f"edit unit {pk}")
-    form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=pk), parent_queryset=_editable_parents(request))
+    # Keeping the current parent is always allowed, even when it lies above the editor's scope.
+    parents = _editable_parents(request) | Unit.objects.filter(pk=unit.parent_id)
+    form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=pk), parent_queryset=parents)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_unit(unit, acting_user=request.user, **form.cleaned_data)
