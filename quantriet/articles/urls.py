@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "articles"
-urlpatterns = []
+urlpatterns = [
+    path("import/", views.import_article, name="import"),
+    path("import/save/", views.save_article, name="save"),
+]
