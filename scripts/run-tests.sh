@@ -14,11 +14,13 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
 fi
 
 PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/quantriet}"
+# Two workers (one per core); a test file stays on one worker, in order.
+PARALLEL=(-n "${TEST_WORKERS:-2}" --dist loadfile)
 legs=()
 status=0
 
 echo "== leg 1: SQLite"
-env -u DATABASE_URL "$BIN/python" -m pytest -q "$@"
+env -u DATABASE_URL "$BIN/python" -m pytest -q "${PARALLEL[@]}" "$@"
 rc=$?
 legs+=("SQLite: $([ $rc = 0 ] && echo passed || echo FAILED rc=$rc)")
 [ $rc = 0 ] || status=$rc
@@ -35,7 +37,7 @@ except Exception as exc:
 PY
 then
   echo "== leg 2: PostgreSQL ($PG_URL)"
-  DATABASE_URL="$PG_URL" "$BIN/python" -m pytest -q "$@"
+  DATABASE_URL="$PG_URL" "$BIN/python" -m pytest -q "${PARALLEL[@]}" "$@"
   rc=$?
   legs+=("PostgreSQL: $([ $rc = 0 ] && echo passed || echo FAILED rc=$rc)")
   [ $rc = 0 ] || status=$rc

@@ -77,3 +77,9 @@ def client_for(users):
 def _fast_password_hashing(settings):
     """Hashing with the production hasher dominates fixture set-up; login still checks the password."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path_factory):
+    """Uploaded files go to a directory of the test's own, never to var/ (tests run in parallel)."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -195,6 +195,9 @@ def confirm_transfer(transfer: Transfer, *, confirmed_on: datetime.date, acting_
     _adjust_count(transfer.to_unit_id, 1)
     member.unit = transfer.to_unit
     member.save(update_fields=["unit", "updated_at"])
+    from quantriet.study.counters import members_moved  # records of open study campaigns follow the member
+
+    members_moved([member.pk], transfer.from_unit_id, transfer.to_unit_id, day=confirmed_on)
     transfer.status, transfer.confirmed_on = TransferStatus.CONFIRMED, confirmed_on
     transfer.save(update_fields=["status", "confirmed_on"])
     _event(member, LifecycleEvent.Kind.TRANSFER_CONFIRMED, confirmed_on, acting_user=acting_user, before=before,

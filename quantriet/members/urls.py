@@ -14,3 +14,7 @@ urlpatterns = [
     path("transfers/<int:pk>/cancel/", views_lifecycle.cancel_transfer, name="transfer-cancel"),
     path("recognition/", views_lifecycle.recognition, name="recognition"),
 ]
+
+from .urls_io import urlpatterns as io_urlpatterns  # noqa: E402  (import and export)
+
+urlpatterns += io_urlpatterns

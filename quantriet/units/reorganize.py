@@ -21,6 +21,7 @@ from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
 from quantriet.core.text import nfc
 
+from .cache import bump_tree_version
 from .models import Succession, Unit, UnitKind, UnitName, path_segment
 
 
@@ -156,6 +157,7 @@ def _successions(olds, new, kind, day, decision):
 def merge(units: list[Unit], *, into: NewUnit, parent: Unit | None, effective_on: datetime.date, decision: str = "",
           acting_user) -> Unit:
     """Merge units into a new one under `parent`: subordinate units and members move to it."""
+    bump_tree_version()
     if len(units) < 1:
         raise ValidationError(_("Choose the units to merge."))
     units = list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]))
@@ -193,6 +195,7 @@ class SplitPart:
 @transaction.atomic
 def split(unit: Unit, *, parts: list[SplitPart], effective_on: datetime.date, decision: str = "", acting_user) -> list[Unit]:
     """Split a unit into new ones under the same parent; every subordinate unit and member goes to one part."""
+    bump_tree_version()
     from quantriet.members.models import ACTIVE_STATUSES, Member
 
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
@@ -251,6 +254,7 @@ def _move_member_ids(member_ids, old_id, new_id, day):
 @transaction.atomic
 def move(unit: Unit, *, new_parent: Unit | None, effective_on: datetime.date, decision: str = "", acting_user) -> Unit:
     """Put a unit under a new parent from a date: it is re-created there with its subtree and members."""
+    bump_tree_version()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _require(acting_user, unit.parent)
     _require(acting_user, new_parent)
@@ -271,6 +275,7 @@ def move(unit: Unit, *, new_parent: Unit | None, effective_on: datetime.date, de
 
 @transaction.atomic
 def rename(unit: Unit, *, name: str, effective_on: datetime.date, acting_user) -> Unit:
+    bump_tree_version()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _require(acting_user, unit)
     name = nfc(name)
@@ -293,6 +298,7 @@ def dissolve(unit: Unit, *, effective_on: datetime.date, successor: Unit | None 
              acting_user) -> None:
     """Close a unit and its subtree. With a successor, subordinate units and members move there;
     without one, the unit must have no active members left."""
+    bump_tree_version()
     from quantriet.members.models import ACTIVE_STATUSES, Member
 
     unit = Unit.objects.select_for_update().get(pk=unit.pk)

@@ -68,6 +68,10 @@ class Command(BaseCommand):
         # Last, the later history (2024 merger, 2025 reorganization), so that 2022 data above
         # was built on the 2022 tree and still reports against it.
         reorganization.apply_history(self.stdout, acting_user=loader.demo_admin())
+        # A live campaign on today's merged tree, opened after the history (idempotent).
+        from quantriet.study.demo import load_current_campaign
+
+        load_current_campaign(self.stdout)
         self.stdout.write(f"Ready in {time.monotonic() - started:.1f} s.")
 
         url = f"http://127.0.0.1:{port}/"
