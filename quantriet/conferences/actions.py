@@ -4,7 +4,10 @@ Every check-in path (QR self check-in, the secretary's scan of a member's QR, th
 checklist, a paper sheet, an offline batch) ends in `record_checkins`, which inserts with
 INSERT … ON CONFLICT (session, member) DO NOTHING RETURNING member_id and moves the site's
 counters by exactly the rows inserted, in the same transaction. Re-sending anything is a
-no-op; counters cannot drift, and `recount` proves it.
+no-op; counters cannot drift, and `recount` proves it. On PostgreSQL the insert and the counter
+move are one statement (a data-modifying CTE), and a live single check-in also resolves the
+member and their invitation in it (`_fast_single`), falling back to the full path whenever it
+inserts nothing, so that every refusal keeps its exact reason.
 """
 from __future__ import annotations
 
@@ -421,6 +424,98 @@ def _adjust_counts(session_id: int, deltas: dict[int, dict[str, int]]) -> None:
             SiteSessionCount.objects.filter(site_id=site_id, session_id=session_id).update(**changes)
 
 
+#: Statuses that may be recorded as extra attendees under the `record_extra` policy.
+EXTRA_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL, Status.EXEMPTED)
+
+# One statement on PostgreSQL: insert the rows (ON CONFLICT DO NOTHING) and move the site's
+# counter by exactly the rows inserted (an upsert, so a missing counter row cannot lose a
+# count). Data-modifying CTEs run atomically as one statement, even in autocommit.
+_COUNT_UPSERT = """
+, delta AS (
+    SELECT count(*) AS n, count(*) FILTER (WHERE late) AS nl, count(*) FILTER (WHERE extra) AS ne FROM ins
+), counted AS (
+    INSERT INTO {counts} (site_id, session_id, present, late, extra, absent, excused)
+    SELECT %s, %s, n, nl, ne, 0, 0 FROM delta WHERE n > 0
+    ON CONFLICT (site_id, session_id) DO UPDATE SET present = {counts}.present + EXCLUDED.present,
+        late = {counts}.late + EXCLUDED.late, extra = {counts}.extra + EXCLUDED.extra
+    RETURNING 1
+)
+SELECT member_id, late, extra, (SELECT count(*) FROM counted) FROM ins
+"""
+
+
+def _pg_tables() -> dict[str, str]:
+    qn = connection.ops.quote_name
+    return {"attendance": qn(Attendance._meta.db_table), "counts": qn(SiteSessionCount._meta.db_table),
+            "member": qn(Member._meta.db_table), "invitation": qn(Invitation._meta.db_table)}
+
+
+def _insert_and_count(rows: list[tuple], session_id: int, site_id: int) -> set[int]:
+    """Insert presences at one site and move its counters by the rows inserted; returns their members.
+
+    PostgreSQL: one statement (unnest → INSERT … ON CONFLICT DO NOTHING RETURNING → counter
+    upsert). Elsewhere: `_insert_returning` then `_adjust_counts`, inside the caller's transaction.
+    """
+    if not rows:
+        return set()
+    if connection.vendor != "postgresql":
+        inserted = _insert_returning(rows)
+        late = sum(1 for r in rows if r[1] in inserted and r[10])
+        extra = sum(1 for r in rows if r[1] in inserted and r[11])
+        _adjust_counts(session_id, {site_id: {"present": len(inserted), "late": late, "extra": extra}})
+        return inserted
+    t = _pg_tables()
+    types = ["bigint", "bigint", "bigint", "varchar", "varchar", "varchar", "boolean", "timestamptz",
+             "timestamptz", "integer", "boolean", "boolean"]
+    unnest = ", ".join(f"%s::{t_}[]" for t_ in types)
+    sql = (f"WITH ins AS (INSERT INTO {t['attendance']} ({', '.join(_COLUMNS)}) SELECT * FROM unnest({unnest}) "
+           f"ON CONFLICT (session_id, member_id) DO NOTHING RETURNING member_id, late, extra)"
+           + _COUNT_UPSERT.format(counts=t["counts"]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows)] + [site_id, session_id])
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _fast_single(session, site, conference, entry: Entry, acting_user, now) -> RowResult | None:
+    """The common case of a live scan, in one statement on PostgreSQL: resolve the member and
+    their invitation, insert the presence if they are invited here (or may be recorded as an
+    extra), move the counter. Returns None when nothing was inserted, for whatever reason
+    (unknown, wrong site, not invited, already recorded, marked absent earlier, outside the
+    session): the full path then finds out which and answers it, in its own transaction."""
+    if connection.vendor != "postgresql" or not (entry.member_id or entry.card_number):
+        return None
+    when = now
+    if entry.method in (Method.QR_SELF, Method.QR_MEMBER):
+        if not (session.starts_at - CHECKIN_OPENS_BEFORE <= when <= session.ends_at + CHECKIN_CLOSES_AFTER):
+            return None
+    if entry.late is not None:
+        late = bool(entry.late)
+    elif entry.method in (Method.CHECKLIST, Method.PAPER):
+        late = False
+    else:
+        late = when > session.starts_at + datetime.timedelta(minutes=conference.late_grace_minutes)
+    allow_extra = conference.uninvited_policy == UninvitedPolicy.RECORD_EXTRA
+    user_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
+    t = _pg_tables()
+    lookup = "m.id = %s" if entry.member_id else "m.card_number = %s"
+    sql = (f"WITH m AS (SELECT m.id, m.status, i.site_id AS invited FROM {t['member']} m "
+           f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s AND i.member_id = m.id WHERE {lookup}), "
+           f"ins AS (INSERT INTO {t['attendance']} ({', '.join(_COLUMNS)}) "
+           f"SELECT %s, m.id, %s, %s, '', %s, false, %s, %s, %s, %s, m.invited IS NULL FROM m "
+           f"WHERE m.invited = %s OR (m.invited IS NULL AND %s AND m.status = ANY(%s)) "
+           f"ON CONFLICT (session_id, member_id) DO NOTHING RETURNING member_id, late, extra)"
+           + _COUNT_UPSERT.format(counts=t["counts"]))
+    params = [conference.pk, entry.member_id or entry.card_number,
+              session.pk, site.pk, AttendanceStatus.PRESENT.value, str(entry.method), now, now, user_id, late,
+              site.pk, allow_extra, [str(s) for s in EXTRA_STATUSES], site.pk, session.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return RowResult(0, "inserted", row[0], late=row[1], extra=row[2])
+
+
 def _status_counter(status: str) -> str:
     return {AttendanceStatus.PRESENT: "present", AttendanceStatus.ABSENT: "absent",
             AttendanceStatus.EXCUSED: "excused"}[status]
@@ -434,8 +529,46 @@ def record_checkins(*, session: Session, site: Site, entries: list[Entry], actin
     outside the session) are per row and never abort the others. `self_service` is set by
     `self_check_in` after it has checked that the only entry is the acting user's own.
     """
+    if len(entries) == 1 and not offline:
+        if session.conference_id != site.conference_id:
+            raise ValidationError({"session": _("The session and the site belong to different conferences.")})
+        if not self_service:
+            _deny_unless(selectors.can_manage_site(acting_user, site), site)
+        fast = _fast_single(session, site, site.conference, entries[0], acting_user, timezone.now())
+        if fast is not None:
+            batch = BatchResult([fast])
+            _study_follows(session, batch)
+            return batch
     with transaction.atomic():
-        return _record_checkins(session, site, entries, acting_user, offline, self_service)
+        batch = _record_checkins(session, site, entries, acting_user, offline, self_service)
+        _study_follows(session, batch)
+        return batch
+
+
+def _study_follows(session: Session, batch: BatchResult) -> None:
+    """Study campaigns linked to this conference take the new attendance at once (explicit call, no signal)."""
+    changed = [r.member_id for r in batch.rows if r.result in ("inserted", "updated") and r.member_id]
+    if changed:
+        from quantriet.study.actions import attendance_changed
+
+        attendance_changed(session.pk, changed, conference_id=session.conference_id)
+
+
+def _resolve_members(conference_id: int, ids: set[int], cards: set[str]) -> list[tuple]:
+    """(id, card number, status, site where invited or None) of the members given by id or card."""
+    if connection.vendor == "postgresql":
+        t = _pg_tables()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT m.id, m.card_number, m.status, i.site_id FROM {t['member']} m "
+                f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s AND i.member_id = m.id "
+                f"WHERE m.id = ANY(%s::bigint[]) OR m.card_number = ANY(%s::varchar[])",
+                [conference_id, sorted(ids), sorted(cards)])
+            return cursor.fetchall()
+    invited_site = Invitation.objects.filter(conference_id=conference_id, member_id=OuterRef("pk")).values("site_id")
+    return list(Member.objects.filter(Q(pk__in=ids) | Q(card_number__in=cards))
+                .annotate(invited_site=Subquery(invited_site[:1]))
+                .values_list("pk", "card_number", "status", "invited_site"))
 
 
 def _record_checkins(session, site, entries, acting_user, offline, self_service) -> BatchResult:
@@ -456,10 +589,7 @@ def _record_checkins(session, site, entries, acting_user, offline, self_service)
     by_card: dict[str, int] = {}
     invited_at: dict[int, int] = {}
     if ids or cards:
-        invited_site = Invitation.objects.filter(conference_id=conference.pk, member_id=OuterRef("pk")).values("site_id")
-        for pk, card, status, site_id in (Member.objects.filter(Q(pk__in=ids) | Q(card_number__in=cards))
-                                          .annotate(invited_site=Subquery(invited_site[:1]))
-                                          .values_list("pk", "card_number", "status", "invited_site")):
+        for pk, card, status, site_id in _resolve_members(conference.pk, ids, cards):
             known[pk] = status
             if card:
                 by_card[card] = pk
@@ -501,8 +631,7 @@ def _record_checkins(session, site, entries, acting_user, offline, self_service)
                 "site": wrong_site_names[invited_site], "here": site.name})
             continue
         if invited_site is None:
-            if conference.uninvited_policy == UninvitedPolicy.REFUSE or known[mid] not in (
-                    Status.PROBATIONARY, Status.OFFICIAL, Status.EXEMPTED):
+            if conference.uninvited_policy == UninvitedPolicy.REFUSE or known[mid] not in EXTRA_STATUSES:
                 results[index] = RowResult(index, "refused", mid, "not_invited",
                                            _("This member is not invited to this conference."))
                 continue
@@ -525,14 +654,11 @@ def _record_checkins(session, site, entries, acting_user, offline, self_service)
     recorded = adapt(now)
     rows = [(session.pk, mid, site.pk, AttendanceStatus.PRESENT.value, "", str(e.method), offline, adapt(when),
              recorded, user_id, late, extra) for mid, (_i, e, when, late, extra) in accepted.items()]
-    inserted = _insert_returning(rows)
+    inserted = _insert_and_count(rows, session.pk, site.pk)  # counters of the inserted rows moved too
     deltas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for mid in inserted:
         index, _e, _when, late, extra = accepted[mid]
         results[index] = RowResult(index, "inserted", mid, late=late, extra=extra)
-        deltas[site.pk]["present"] += 1
-        deltas[site.pk]["late"] += int(late)
-        deltas[site.pk]["extra"] += int(extra)
     conflicted = [mid for mid in accepted if mid not in inserted]
     if conflicted:
         existing = {a.member_id: a for a in Attendance.objects.select_for_update().filter(
@@ -628,6 +754,7 @@ def mark_attendance(*, session: Session, site: Site, member: Member, status: str
                                        connection.ops.adapt_datetimefield_value(now), acting_user.pk, False, False)])
         if inserted:
             _adjust_counts(session.pk, {site.pk: {_status_counter(status): 1}})
+            _study_follows(session, BatchResult([RowResult(0, "inserted", member.pk)]))
         return Attendance.objects.get(session=session, member=member)
     if record.status == status and record.reason == reason:
         return record
@@ -642,6 +769,7 @@ def mark_attendance(*, session: Session, site: Site, member: Member, status: str
     record.method, record.recorded_at, record.recorded_by = Method.CHECKLIST, now, acting_user
     record.save()
     _adjust_counts(session.pk, {site.pk: delta})
+    _study_follows(session, BatchResult([RowResult(0, "updated", member.pk)]))
     audit.record("conference.attendance.mark", record, actor=acting_user, before=before,
                  after=audit.snapshot(record, ["status", "reason", "late", "extra"]), scope_path=site.host_unit.path)
     return record

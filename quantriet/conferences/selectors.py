@@ -1,11 +1,16 @@
 """Who sees and manages which conference and site; live counts rolled up the relay tree."""
 from __future__ import annotations
 
+import datetime
+
+from django.db import connection
 from django.db.models import Q, Sum
+from django.utils.dateparse import parse_datetime
 
 from quantriet.accounts import access
+from quantriet.units.models import Unit
 
-from .models import Conference, Invitation, Site, SiteSessionCount
+from .models import Conference, Invitation, Session, Site, SiteSessionCount
 
 #: Managing a conference: the organizing unit's office staff and administrators.
 MANAGE_CONFERENCE = access.EDIT_UNITS
@@ -76,6 +81,64 @@ def managed_sites(user, conference):
     if scope is None:
         return conference.sites.all()
     return conference.sites.filter(_under(scope, "host_unit__path"))
+
+
+# -- check-in -----------------------------------------------------------------------------
+
+def _aware(value):
+    """A timestamp read with a raw cursor: aware on PostgreSQL, an ISO string in UTC on SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def site_for_checkin(site_id: int, session_id: int) -> tuple[Site, Session | None] | None:
+    """The site with its conference, host unit and organizer, and the session if it belongs to the
+    site's conference, in one query (None: no such site; the session None: not of this conference).
+
+    The hot path of every check-in: a static SQL statement, no ORM compilation. The objects
+    carry only what check-in and its permission check read; any other field is deferred (loaded
+    on access, never wrong).
+    """
+    qn = connection.ops.quote_name
+    sql = (
+        "SELECT s.id, s.name, s.path, s.depth, s.conference_id, s.host_unit_id, h.path, "
+        "c.organizer_id, c.title, c.uninvited_policy, c.late_grace_minutes, o.path, se.id, se.starts_at, se.ends_at "
+        f"FROM {qn(Site._meta.db_table)} s "
+        f"JOIN {qn(Conference._meta.db_table)} c ON c.id = s.conference_id "
+        f"JOIN {qn(Unit._meta.db_table)} h ON h.id = s.host_unit_id "
+        f"JOIN {qn(Unit._meta.db_table)} o ON o.id = c.organizer_id "
+        f"LEFT JOIN {qn(Session._meta.db_table)} se ON se.id = %s AND se.conference_id = s.conference_id "
+        "WHERE s.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, site_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (pk, name, path, depth, conference_id, host_unit_id, host_path, organizer_id, title, policy, grace,
+     organizer_path, session_pk, starts_at, ends_at) = row
+    site = _partial(Site, id=pk, name=name, path=path, depth=depth, conference_id=conference_id,
+                    host_unit_id=host_unit_id)
+    conference = _partial(Conference, id=conference_id, organizer_id=organizer_id, title=title,
+                          uninvited_policy=policy, late_grace_minutes=grace)
+    conference.organizer = _partial(Unit, id=organizer_id, path=organizer_path)
+    site.conference = conference
+    site.host_unit = _partial(Unit, id=host_unit_id, path=host_path)
+    session = None
+    if session_pk is not None:
+        session = _partial(Session, id=session_pk, conference_id=conference_id, starts_at=_aware(starts_at),
+                           ends_at=_aware(ends_at))
+        session.conference = conference
+    return site, session
+
+
+def _partial(model, **values):
+    """An instance as loaded from the database with only these fields (the others deferred)."""
+    fields = [f for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, [f.attname for f in fields], [values[f.attname] for f in fields])
 
 
 # -- counts ------------------------------------------------------------------------------

@@ -461,12 +461,13 @@ def sync_attendance(campaign: Campaign, member_ids=None, *, today=None) -> int:
         return changed
 
 
-def attendance_changed(session_id: int, member_ids) -> int:
+def attendance_changed(session_id: int, member_ids, *, conference_id: int | None = None) -> int:
     """To be called by the conferences app after attendance of these members changed in this session:
     the live campaigns linked to its conference update their records at once."""
     from quantriet.conferences.models import Session
 
-    conference_id = Session.objects.filter(pk=session_id).values_list("conference_id", flat=True).first()
+    if conference_id is None:
+        conference_id = Session.objects.filter(pk=session_id).values_list("conference_id", flat=True).first()
     changed = 0
     for link in CampaignSession.objects.filter(conference_id=conference_id).select_related("campaign__unit"):
         changed += sync_attendance(link.campaign, member_ids)

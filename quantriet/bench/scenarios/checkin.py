@@ -40,6 +40,64 @@ BATCH_TARGET_ROWS = 20_000
 P95_TARGET_MS = 250
 
 
+def _group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of a process group (the server's
+    gunicorn master and workers: the harness starts it in its own session)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[0] is the state; pgrp is the 5th field of the line
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _machine_cpu():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            values = [int(v) for v in handle.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+class _CpuMeter:
+    """CPU used during a measurement by the server, by this process (the load generator or the
+    direct inserts) and by the whole machine (everything else on it included)."""
+
+    def __init__(self, server_pgid: int | None):
+        self.pgid = server_pgid
+
+    def __enter__(self):
+        self.server = _group_cpu_seconds(self.pgid) if self.pgid else 0.0
+        self.own = time.process_time()
+        self.machine = _machine_cpu()
+        self.wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.wall
+        busy0, total0 = self.machine
+        busy1, total1 = _machine_cpu()
+        self.result = {
+            "server_cpu_s": round(_group_cpu_seconds(self.pgid) - self.server, 2) if self.pgid else None,
+            "client_cpu_s": round(time.process_time() - self.own, 2),
+            "machine_busy_fraction": round((busy1 - busy0) / (total1 - total0), 3) if total1 > total0 else None,
+            "wall_s": round(wall, 2),
+        }
+        return False
+
+
 def _percentile(values, fraction):
     if not values:
         return 0.0
@@ -266,10 +324,20 @@ class CheckIn(Scenario):
 
         for _ in range(4 * BATCH_CLIENTS):
             http_request(base, "GET", f"/api/v1/conferences/{self.conferences[0].pk}/", headers=self.headers)
-        single = _post_load(base, "/api/v1/checkin/", single_bodies, self.headers, config.connections,
-                            config.duration, single_ok)
-        batch = _post_load(base, "/api/v1/checkin/batch/", batch_bodies, self.headers, BATCH_CLIENTS,
-                           config.duration, batch_ok)
+        pgid = ctx.server.process.pid if ctx.server.process is not None else None
+        with _CpuMeter(pgid) as meter:
+            single = _post_load(base, "/api/v1/checkin/", single_bodies, self.headers, config.connections,
+                                config.duration, single_ok)
+        single["cpu"] = meter.result
+        with _CpuMeter(pgid) as meter:
+            batch = _post_load(base, "/api/v1/checkin/batch/", batch_bodies, self.headers, BATCH_CLIENTS,
+                               config.duration, batch_ok)
+        batch["cpu"] = meter.result
+        for result, per in ((single, single["requests"]), (batch, batch["units"])):
+            if result["cpu"]["server_cpu_s"] is not None and per:
+                # App CPU per check-in (request for singles, row for batches): the figure that,
+                # times the target rate, says how many cores the target needs.
+                result["cpu"]["server_cpu_ms_per_unit"] = round(result["cpu"]["server_cpu_s"] * 1000 / per, 3)
 
         # Baselines: the same rows, straight into the table (twin sessions), same concurrency.
         user_id = self.user_id
@@ -277,12 +345,20 @@ class CheckIn(Scenario):
         direct_single_session, direct_batch_session = self.sessions["direct_single"].pk, self.sessions["direct_batch"].pk
         single_done = self.single_pairs[:single["units"]]
 
+        # The baselines are what the database itself costs for the same rows, without the ORM
+        # building model instances (which in these client threads, sharing one GIL, measured
+        # Python more than PostgreSQL): one autocommit INSERT per single check-in, one COPY of
+        # 500 rows per transaction for a batch.
+        table = connection.ops.quote_name(Attendance._meta.db_table)
+        columns = ("session_id, member_id, site_id, status, reason, method, offline, checked_in_at, "
+                   "recorded_at, recorded_by_id, late, extra")
+
         def insert_one(pair):
             site_id, member_id = pair
-            with transaction.atomic():
-                Attendance.objects.create(session_id=direct_single_session, site_id=site_id, member_id=member_id,
-                                          status="present", method="qr_member", checked_in_at=now, recorded_at=now,
-                                          recorded_by_id=user_id)
+            with connection.cursor() as cursor:  # autocommit: one row, one transaction
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, 'present', '', 'qr_member', "
+                               "false, %s, %s, %s, false, false)",
+                               [direct_single_session, member_id, site_id, now, now, user_id])
             return 1
 
         batches_done = []
@@ -296,15 +372,19 @@ class CheckIn(Scenario):
 
         def insert_batch(item):
             site_id, members = item
-            with transaction.atomic():
-                Attendance.objects.bulk_create([
-                    Attendance(session_id=direct_batch_session, site_id=site_id, member_id=m, status="present",
-                               method="qr_member", offline=True, checked_in_at=device_time, recorded_at=now,
-                               recorded_by_id=user_id) for m in members])
+            with transaction.atomic(), connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for m in members:
+                        copy.write_row((direct_batch_session, m, site_id, "present", "", "qr_member", True,
+                                        device_time, now, user_id, False, False))
             return len(members)
 
-        direct_single = _direct_load(single_done, config.connections, config.duration * 3, insert_one)
-        direct_batch = _direct_load(batches_done, BATCH_CLIENTS, config.duration * 3, insert_batch)
+        with _CpuMeter(None) as meter:
+            direct_single = _direct_load(single_done, config.connections, config.duration * 3, insert_one)
+        direct_single["cpu"] = meter.result
+        with _CpuMeter(None) as meter:
+            direct_batch = _direct_load(batches_done, BATCH_CLIENTS, config.duration * 3, insert_batch)
+        direct_batch["cpu"] = meter.result
         close_old_connections()
         # The baseline rows bypassed the counters on purpose: remove them before the recount.
         Attendance.objects.filter(session_id__in=[direct_single_session, direct_batch_session]).delete()
@@ -334,7 +414,8 @@ class CheckIn(Scenario):
                                 f"{result['errors']} errors")
         details = {"single": single, "batch": batch, "direct_single": direct_single, "direct_batch": direct_batch,
                    "checks": checks, "sites": [c.sites.count() for c in self.conferences], "invited": self.invited,
-                   "batch_size": BATCH_SIZE}
+                   "batch_size": BATCH_SIZE,
+                   "server": {"workers": config.workers or "default (2 × cores + 1)", "threads": config.threads}}
         error = "; ".join(problems)
         connection.close()
         return [
