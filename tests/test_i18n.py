@@ -27,8 +27,12 @@ def test_vietnamese_catalog_complete_and_compiled(po_path):
     with mo_path.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for entry in po.translated_entries():
-        if entry.msgid_plural:
+        if entry.msgid_plural and entry.msgctxt:
+            assert compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgid_plural:
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgctxt:
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, f"{mo_path} is stale"
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr, f"{mo_path} is stale: run compilemessages"
 

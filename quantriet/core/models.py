@@ -54,6 +54,9 @@ class AuditEntry(models.Model):
                     label = str(field.verbose_name)
                 except Exception:  # not a model field (e.g. "positions")
                     field = None
+            if field is not None and field.many_to_many:
+                rows.append((label, old, new))
+                continue
             if field is not None and field.is_relation and field.related_model is not None:
                 names = dict(field.related_model._base_manager.filter(pk__in=[v for v in (old, new) if v is not None])
                              .in_bulk().items())
