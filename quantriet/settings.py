@@ -136,9 +136,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "quantriet.units.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from the shared cache, written through to the database (they survive a
+    # Redis restart). Only with a shared cache: a per-process one would keep a logged-out
+    # session alive in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached tree pages and role scopes (quantriet/units/cache.py): correct only with a cache shared
+# by every process, so on by default only with Redis.
+TREE_CACHE = env_bool("TREE_CACHE", default=bool(REDIS_URL))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -61,7 +61,46 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 
-# 3. Production settings for every process of the run (the server included).
+# 3. Redis, the shared cache of production (docs/deployment.md): sessions, role scopes and the
+#    tree pages are cached there. BENCH_REDIS_URL (default redis://127.0.0.1:6379/15, a database
+#    number of its own); started here when nothing answers and redis-server is installed (or
+#    installed with apt-get when we are root). BENCH_REDIS_URL=none runs without it.
+REDIS="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}"
+redis_ping() { "$BIN/python" - "$1" <<'PY'
+import sys, redis
+try:
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()
+except Exception as exc:
+    print(f"   {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+if [ "$REDIS" = "none" ]; then
+  echo "!! running without Redis (BENCH_REDIS_URL=none): no shared cache, as a single-process deployment"
+  unset REDIS_URL
+else
+  if ! redis_ping "$REDIS" 2>/dev/null; then
+    if ! command -v redis-server >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "== installing redis-server (apt-get)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) || true
+    fi
+    if command -v redis-server >/dev/null; then
+      port="$("$BIN/python" -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).port or 6379)' "$REDIS")"
+      echo "== starting redis-server on 127.0.0.1:$port (no persistence)"
+      redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes >/dev/null
+      sleep 1
+    fi
+  fi
+  if redis_ping "$REDIS"; then
+    export REDIS_URL="$REDIS"
+    echo "== Redis at $REDIS_URL"
+  else
+    echo "!! no Redis at $REDIS: running without the shared cache (figures as a single-process deployment)"
+    unset REDIS_URL
+  fi
+fi
+
+# 4. Production settings for every process of the run (the server included).
 export DATABASE_URL="$PG_URL/$DB_NAME"
 export SECRET_KEY="${SECRET_KEY:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')}"
 export ALLOWED_HOSTS="127.0.0.1,localhost"

@@ -11,6 +11,8 @@ from django.http import Http404
 
 from quantriet.core.audit import record_denied
 
+from quantriet.units import cache as tree_cache
+
 from .models import Role, RoleAssignment
 
 VIEW = "view"
@@ -36,14 +38,45 @@ def _assignments(user) -> list[tuple[str, str]]:
     A role also covers the history of its unit: the units it succeeded in a reorganization
     (merged into it, dissolved into it, re-created as it), transitively. A new provincial
     office thus sees the 2022 districts and communes that became its province.
+
+    With the shared cache on (`quantriet.units.cache`), the pairs are also kept across
+    requests under the user's id and the roles and tree versions: granting or revoking a role
+    bumps the first, a reorganization (which moves roles and successions) the second.
     """
     cached = getattr(user, "_quantriet_roles", None)
     if cached is None:
-        rows = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "unit__path"))
-        cached = [(role, path) for role, _unit, path in rows]
-        cached += _predecessor_scopes([(role, unit) for role, unit, _path in rows])
+        if tree_cache.enabled() and user.pk is not None:
+            cached = _shared_entry(user)["roles"]
+        else:
+            cached = _load_assignments(user)
         user._quantriet_roles = cached
     return cached
+
+
+def _load_assignments(user) -> list[tuple[str, str]]:
+    rows = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "unit__path"))
+    found = [(role, path) for role, _unit, path in rows]
+    found += _predecessor_scopes([(role, unit) for role, unit, _path in rows])
+    return found
+
+
+def _shared_entry(user) -> dict:
+    """The user's roles and own member (pk, unit id), from the shared cache or loaded (and stored there)."""
+    entry = getattr(user, "_quantriet_access", None)
+    if entry is None:
+        from django.core.cache import cache
+
+        found = tree_cache.versions(user)  # None: changes pending in this transaction, read the rows
+        key = f"qt:access:{user.pk}:{found[1]}:{found[0]}" if found else None
+        entry = cache.get(key) if key else None
+        if entry is None:
+            member = own_member(user)
+            entry = {"roles": _load_assignments(user),
+                     "member": (member.pk, member.unit_id) if member is not None else None}
+            if key:
+                cache.set(key, entry, tree_cache.FRAGMENT_TIMEOUT)
+        user._quantriet_access = entry
+    return entry
 
 
 def _predecessor_scopes(role_units: list[tuple[str, int]]) -> list[tuple[str, str]]:
@@ -113,6 +146,21 @@ def own_member(user):
         return None
 
 
+def own_member_ids(user) -> tuple[int, int] | None:
+    """(pk, unit id) of the member record linked to the user, or None (from the shared cache when on)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if tree_cache.enabled() and user.pk is not None:
+        return _shared_entry(user)["member"]
+    member = own_member(user)
+    return (member.pk, member.unit_id) if member is not None else None
+
+
+def own_member_unit_id(user) -> int | None:
+    ids = own_member_ids(user)
+    return ids[1] if ids is not None else None
+
+
 def visible_units(user, queryset=None):
     from quantriet.units.models import Unit
 
@@ -120,10 +168,10 @@ def visible_units(user, queryset=None):
     scope = scope_paths(user, VIEW)
     if scope is None:
         return queryset
-    member = own_member(user)
+    member = own_member_ids(user)
     query = queryset.under_paths(scope)
     if member is not None:
-        query = query | queryset.filter(pk=member.unit_id)
+        query = query | queryset.filter(pk=member[1])
     return query
 
 
@@ -134,10 +182,10 @@ def visible_members(user, queryset=None):
     scope = scope_paths(user, VIEW)
     if scope is None:
         return queryset
-    member = own_member(user)
+    member = own_member_ids(user)
     query = queryset.under_paths(scope)
     if member is not None:
-        query = query | queryset.filter(pk=member.pk)
+        query = query | queryset.filter(pk=member[0])
     return query
 
 

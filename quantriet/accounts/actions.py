@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
+from quantriet.units.cache import bump_roles_version
 
 from . import access
 from .models import Role, RoleAssignment
@@ -20,6 +21,7 @@ def _may_grant(acting_user, role: str, unit) -> bool:
 
 @transaction.atomic
 def grant_role(*, user, role: str, unit, acting_user) -> RoleAssignment:
+    bump_roles_version()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if not _may_grant(acting_user, role, unit):
@@ -33,6 +35,7 @@ def grant_role(*, user, role: str, unit, acting_user) -> RoleAssignment:
 
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, acting_user) -> None:
+    bump_roles_version()
     if not _may_grant(acting_user, assignment.role, assignment.unit):
         raise ActionDenied(target=str(assignment))
     before = {"user": assignment.user.username, "role": assignment.role, "unit": assignment.unit.code}

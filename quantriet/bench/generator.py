@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from quantriet.core.text import fold, name_sort_key
 from quantriet.members.models import ACTIVE_STATUSES, Member, Position, Status
+from quantriet.units import cache as tree_cache
 from quantriet.units.models import SEGMENT_WIDTH, Unit, UnitKind
 
 from . import names
@@ -701,6 +702,9 @@ def generate(*, members: int, seed: int = 1, as_of: datetime.date | None = None,
         mark = time.perf_counter()
         _recount()
         result.timings["counters"] = time.perf_counter() - mark
+        # Everything the cached tree pages and role scopes showed is gone (see units/cache.py).
+        tree_cache.bump_tree_version()
+        tree_cache.bump_roles_version()
         if connection.vendor == "postgresql":
             _finish_postgres()
         result.active_members = member_rows.active

@@ -282,7 +282,11 @@ class Context:
         user.password = hasher.encode(password, hasher.salt())
         user.is_active = True
         user.save()
-        RoleAssignment.objects.get_or_create(user=user, role=Role.OFFICE, unit=root)
+        _assignment, created = RoleAssignment.objects.get_or_create(user=user, role=Role.OFFICE, unit=root)
+        if created:  # written here, not by grant_role: tell the cached role scopes (units/cache.py)
+            from quantriet.units.cache import bump_roles_version
+
+            bump_roles_version()
         return user, password
 
     def session_headers(self) -> dict[str, str]:
@@ -331,6 +335,19 @@ class Context:
 
 # --- the run ----------------------------------------------------------------------------------------
 
+def server_config(config: Config) -> dict:
+    """How the server ran: workers, threads, and the shared cache (what the figures depend on)."""
+    from django.conf import settings
+
+    from .management.commands.serve import default_workers
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {"workers": config.workers or default_workers(), "threads": config.threads,
+            "cache": "redis" if redis_url else "per-process memory",
+            "tree_cache": bool(getattr(settings, "TREE_CACHE", False)),
+            "session_engine": settings.SESSION_ENGINE}
+
+
 def run(config: Config) -> dict:
     if connection.vendor != "postgresql":
         raise BenchError(
@@ -376,6 +393,7 @@ def run(config: Config) -> dict:
         "load": {"connections": config.connections, "duration_s": config.duration, "warmup_s": config.warmup,
                  "max_requests": config.max_requests, "tool": config.tool},
         "server": ctx.server_url,
+        "server_config": server_config(config),
         "load_average_before": load_before,
         "load_average_after": load_average(),
         "seconds": round(time.perf_counter() - started, 1),

@@ -12,6 +12,7 @@ from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
 from quantriet.core.text import nfc
+from quantriet.units.cache import bump_tree_version
 from quantriet.units.models import Unit
 
 from .models import ACTIVE_STATUSES, Member, Membership, Position
@@ -23,17 +24,20 @@ AUDITED = [
 
 
 def _adjust_count(unit_id: int, delta: int) -> None:
+    bump_tree_version()
     if delta:
         Unit.objects.filter(pk=unit_id).update(member_count=F("member_count") + delta)
 
 
 def open_period(member: Member, unit_id: int, day, *, kind: str = "regular", reason: str = "") -> Membership:
     """Start the member's active period in a unit (the caller has closed any open one)."""
+    bump_tree_version()
     return Membership.objects.create(member=member, unit_id=unit_id, start=day, kind=kind, reason=reason)
 
 
 def close_period(member: Member, day) -> Membership | None:
     """End the member's open period on `day` (exclusive); a period that would be empty is dropped."""
+    bump_tree_version()
     period = Membership.objects.filter(member=member, end__isnull=True).first()
     if period is None:
         return None
@@ -60,6 +64,7 @@ def _snapshot(member: Member) -> dict:
 
 @transaction.atomic
 def create_member(*, acting_user, positions=(), **fields) -> Member:
+    bump_tree_version()
     member = Member(**fields)
     if not access.can(acting_user, access.EDIT_MEMBERS, member.unit.path):
         raise ActionDenied(target=str(member.unit))
@@ -89,6 +94,7 @@ def _correct_periods(member: Member, was_active: bool, old_unit_id: int) -> None
 
 @transaction.atomic
 def update_member(member: Member, *, acting_user, positions=None, **changes) -> Member:
+    bump_tree_version()
     member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
     if not access.can(acting_user, access.EDIT_MEMBERS, member.unit.path):
         raise ActionDenied(target=str(member))

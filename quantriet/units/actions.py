@@ -8,6 +8,7 @@ from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
 
+from .cache import bump_tree_version
 from .models import Unit
 
 AUDITED = ["code", "name", "kind", "parent", "valid_from", "valid_to"]
@@ -23,6 +24,7 @@ def _check_parent(parent, *, acting_user):
 
 @transaction.atomic
 def create_unit(*, code, name, kind, parent=None, valid_from=None, valid_to=None, acting_user) -> Unit:
+    bump_tree_version()
     _check_parent(parent, acting_user=acting_user)
     unit = Unit(code=code, name=name, kind=kind, parent=parent, valid_from=valid_from, valid_to=valid_to, path="-")
     unit.full_clean(exclude=["path"])
@@ -37,6 +39,7 @@ def create_unit(*, code, name, kind, parent=None, valid_from=None, valid_to=None
 @transaction.atomic
 def update_unit(unit: Unit, *, acting_user, **changes) -> Unit:
     """Edit a unit's fields; a new parent moves the whole subtree (paths rewritten in SQL)."""
+    bump_tree_version()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not access.can(acting_user, access.EDIT_UNITS, unit.path):
         raise ActionDenied(target=str(unit))

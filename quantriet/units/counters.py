@@ -3,12 +3,14 @@ from django.db import connection, transaction
 
 from quantriet.members.models import ACTIVE_STATUSES
 
+from .cache import bump_tree_version
 from .models import Unit
 
 
 @transaction.atomic
 def recount_member_counts() -> int:
     """Recompute every unit's counter from the member table; returns how many were wrong."""
+    bump_tree_version()
     table_u = Unit._meta.db_table
     from quantriet.members.models import Member
 
