@@ -14,8 +14,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
 fi
 
 PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/quantriet}"
-# Two workers (one per core); a test file stays on one worker, in order.
-PARALLEL=(-n "${TEST_WORKERS:-2}" --dist loadfile)
+# Sequential by default: pytest-django runs the transactional tests (which flush the database,
+# data migrations included) after the others only within one process. TEST_WORKERS=N runs
+# N xdist workers, one test file per worker, for a quicker local run.
+PARALLEL=()
+if [ -n "${TEST_WORKERS:-}" ] && [ "${TEST_WORKERS}" != "0" ]; then PARALLEL=(-n "$TEST_WORKERS" --dist loadfile); fi
 legs=()
 status=0
 
