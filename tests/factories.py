@@ -18,7 +18,18 @@ def system_user():
     return user
 
 
+def ensure_unit_kinds() -> None:
+    """The kinds seeded by a data migration, restored if a transactional test flushed them."""
+    if not UnitKind.objects.exists():
+        from importlib import import_module
+
+        for code, kind_name, rank, grassroots, cell in import_module("quantriet.units.migrations.0002_default_kinds").KINDS:
+            UnitKind.objects.get_or_create(code=code, defaults={"name": kind_name, "rank": rank,
+                                                                "is_grassroots": grassroots, "is_cell": cell})
+
+
 def unit(code, name, kind="chi-bo", parent=None, **extra):
+    ensure_unit_kinds()
     return unit_actions.create_unit(
         code=code, name=name, kind=UnitKind.objects.get(code=kind), parent=parent, acting_user=system_user(), **extra
     )
