@@ -131,6 +131,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # WAL lets the demo's web server and task worker read while the other writes; NORMAL sync is
+    # safe with WAL (a power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SQLITE_TEST_NAME") or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
