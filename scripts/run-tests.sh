@@ -32,8 +32,13 @@ if "$BIN/python" - "$PG_URL" <<'PY'
 import sys, psycopg, dj_database_url
 cfg = dj_database_url.parse(sys.argv[1])
 try:
-    psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
-                    password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+    with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                         password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+                         autocommit=True) as conn:
+        # A run that was killed may have left sessions on the test database, which would stop
+        # pytest-django from re-creating it.
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = %s AND pid <> pg_backend_pid()", ["test_" + (cfg["NAME"] or "")])
 except Exception as exc:
     print(f"PostgreSQL not reachable: {exc}")
     sys.exit(1)
