@@ -176,6 +176,9 @@ def test_load_generator_stays_on_loopback_and_stops_by_itself():
 
 @pytest.mark.django_db(transaction=True)
 def test_harness_runs_every_scenario_on_a_tiny_dataset(tmp_path, monkeypatch):
+    from tests.factories import ensure_unit_kinds
+
+    ensure_unit_kinds()  # a transactional test before this one may have flushed the seeded kinds
     if connection.vendor != "postgresql":
         pytest.skip("the benchmark harness measures PostgreSQL COPY and a gunicorn server on PostgreSQL; "
                     "the generator itself is tested on SQLite above")

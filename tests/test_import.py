@@ -736,6 +736,9 @@ def _quantriet(env, *args, **kwargs):
 
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_process_mid_commit_leaves_nothing(tmp_path):
+    from tests.factories import ensure_unit_kinds
+
+    ensure_unit_kinds()  # a transactional test before this one may have flushed the seeded kinds
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
