@@ -125,14 +125,7 @@ def absences(conference, sites, limit=None):
     return qs[:limit] if limit else qs
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Neutralize text that a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from quantriet.core.spreadsheets import neutralize as safe_cell  # noqa: E402
 
 
 def report_xlsx(conference, sites) -> bytes:

@@ -22,15 +22,9 @@ EXPORT_HEADERS = HEADERS + [STATUS_HEADER, UNIT_CODE_HEADER]
 DATE_FORMAT = "%d/%m/%Y"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from quantriet.core.spreadsheets import neutralize  # noqa: E402  (re-exported for importers)
+
 _GENDER_VI = {Gender.MALE: "Nam", Gender.FEMALE: "Nữ"}
-
-
-def neutralize(value):
-    """Make a text cell inert for spreadsheets (CSV/formula injection): prefix a ' to = + - @ tab CR."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _status_labels() -> dict:
