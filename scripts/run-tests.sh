@@ -12,6 +12,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "!! could not install chromium: browser tests will be skipped"
 fi
+# The PDF sign-in sheet needs a font with Vietnamese glyphs (DejaVu Serif, Debian's fonts-dejavu-core).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "== installing fonts-dejavu-core for the PDF sign-in sheet (apt-get)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) \
+    || echo "!! could not install fonts-dejavu-core: the PDF sign-in sheet tests will fail"
+fi
 
 PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/quantriet}"
 # Sequential by default: pytest-django runs the transactional tests (which flush the database,

@@ -21,7 +21,8 @@ COVERED_URLS = {
     "conferences:notification_read", "conferences:mine", "conferences:my_qr", "conferences:checkin",
     "conferences:detail", "conferences:edit", "conferences:session_create", "conferences:site_create",
     "conferences:invitations", "conferences:report", "conferences:report_xlsx", "conferences:agenda_create",
-    "conferences:site", "conferences:audience_create", "conferences:signin_sheet", "conferences:checklist",
+    "conferences:site", "conferences:audience_create", "conferences:signin_sheet", "conferences:signin_sheet_pdf",
+    "conferences:checklist",
     "conferences:mark", "conferences:scan", "conferences:live_count", "conferences:site_qr",
     "conferences:import_sheet",
     "conference-list", "conference-detail", "conference-report", "conference-session-list",
@@ -72,6 +73,7 @@ CASES = {
     "conferences:site": ("get", lambda c: [c["cell_a"].pk], None, VISIBLE),
     "conferences:audience_create": ("get", lambda c: [c["cell_a"].pk], None, ADMIN_ONLY),
     "conferences:signin_sheet": ("get", lambda c: [c["cell_a"].pk], None, SITE_MANAGERS),
+    "conferences:signin_sheet_pdf": ("get", lambda c: [c["cell_a"].pk], None, SITE_MANAGERS),
     "conferences:checklist": ("get", lambda c: [c["cell_a"].pk, c["session"].pk], None, SITE_MANAGERS),
     "conferences:mark": ("post", lambda c: [c["cell_a"].pk, c["session"].pk],
                          lambda c: {"member": c["people"]["a2"].pk, "status": "present"},
@@ -155,6 +157,21 @@ def test_permission_matrix(name, kind, world, users):
         assert response.status_code == want, (response.status_code, response.content[:300])
     added = AuditEntry.objects.filter(action="access_denied").count() - before
     assert added == (1 if want == 404 else 0)
+
+
+@pytest.mark.parametrize("kind", USER_KINDS)
+def test_signin_sheet_pdf_answers_post_like_get(kind, world, users):
+    """The PDF sheet changes nothing: a POST is answered exactly as the GET of the matrix (404 out of scope)."""
+    url = reverse("conferences:signin_sheet_pdf", args=[world["cell_a"].pk])
+    before = AuditEntry.objects.filter(action="access_denied").count()
+    response = login(users[kind]).post(url, {"session": world["session"].pk})
+    want = SITE_MANAGERS[kind]
+    if want == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login") + "?next=")
+    else:
+        assert response.status_code == want
+        assert (response.content.startswith(b"%PDF")) == (want == 200)
+    assert AuditEntry.objects.filter(action="access_denied").count() - before == (1 if want == 404 else 0)
 
 
 def test_refused_writes_change_nothing(world, users):

@@ -220,6 +220,9 @@ def _cell_meetings(stdout, admin, documents) -> int:
 
 def load_demo(stdout) -> None:
     """Idempotent: does nothing when the article's conference is already there."""
+    from .tasks import ensure_schedule
+
+    ensure_schedule()  # the automatic reminders (made by migration 0002; back if the database was flushed)
     admin = get_user_model().objects.filter(username="admin").first()
     if admin is None or not Unit.objects.filter(code="TQ").exists():
         stdout.write("Conferences: skipped (the base demo data is not loaded)")

@@ -1,4 +1,4 @@
-"""QR codes, the printable sign-in sheet (.docx) and the report (.xlsx)."""
+"""QR codes, the printable sign-in sheet (.docx and .pdf) and the report (.xlsx)."""
 import io
 
 from django.utils import timezone
@@ -38,6 +38,33 @@ def vietnamese_date(day) -> str:
     return f"ngày {day.day} tháng {day.month} năm {day.year}"
 
 
+def signin_sheet_content(site, session=None) -> dict:
+    """What the printable sign-in sheet says, whatever the format (.docx or .pdf)."""
+    conference = site.conference
+    day = timezone.localtime(session.starts_at).date() if session else timezone.localdate()
+    when = ""
+    if session:
+        start = timezone.localtime(session.starts_at)
+        when = f"{session.title}, {start:%H:%M} {vietnamese_date(start)}"
+    members = (Member.objects.filter(conference_invitations__site=site).select_related("unit")
+               .prefetch_related("positions").order_by("sort_key", "id"))
+    rows = [(str(number), member.full_name, ", ".join(filter(None, [member.positions_text, member.unit.name])))
+            for number, member in enumerate(members, start=1)]
+    return {
+        "issuer": conference.organizer.name.upper(),
+        "party": "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "date_line": f"{place_name(conference.organizer)}, {vietnamese_date(day)}",
+        "heading": ("DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ" if conference.kind != "cell_meeting"
+                    else "DANH SÁCH ĐẢNG VIÊN DỰ SINH HOẠT CHI BỘ"),
+        "title": conference.title,
+        "site_line": f"Điểm cầu: {site.name}" + (f" — {site.place}" if site.place else ""),
+        "session_line": when,
+        "columns": ["STT", "Họ và tên", "Chức vụ, đơn vị", "Ký tên"],
+        "rows": rows,
+        "total_line": f"Tổng số: {len(rows)} người được triệu tập.",
+    }
+
+
 def signin_sheet_docx(site, session=None) -> bytes:
     """The party document layout (Hướng dẫn 36-HD/VPTW): issuing body left, 'ĐẢNG CỘNG SẢN VIỆT NAM'
     right, place and date in italics, Times New Roman 13–14 pt; the invited with a signature column."""
@@ -47,7 +74,7 @@ def signin_sheet_docx(site, session=None) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    conference = site.conference
+    content = signin_sheet_content(site, session)
     doc = Docx()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -72,38 +99,142 @@ def signin_sheet_docx(site, session=None) -> bytes:
     header = doc.add_table(rows=2, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
-    para(left, conference.organizer.name.upper(), bold=True, size=13)
+    para(left, content["issuer"], bold=True, size=13)
     para(left, "*", size=13)
-    para(right, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, size=14)
-    day = timezone.localtime(session.starts_at).date() if session else timezone.localdate()
-    para(header.rows[1].cells[1], f"{place_name(conference.organizer)}, {vietnamese_date(day)}", italic=True, size=14)
+    para(right, content["party"], bold=True, size=14)
+    para(header.rows[1].cells[1], content["date_line"], italic=True, size=14)
 
-    para(doc, "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ" if conference.kind != "cell_meeting"
-         else "DANH SÁCH ĐẢNG VIÊN DỰ SINH HOẠT CHI BỘ", bold=True, size=14)
-    para(doc, conference.title, bold=True, size=14)
-    para(doc, f"Điểm cầu: {site.name}" + (f" — {site.place}" if site.place else ""), italic=True, size=13)
-    if session:
-        start = timezone.localtime(session.starts_at)
-        para(doc, f"{session.title}, {start:%H:%M} {vietnamese_date(start)}", italic=True, size=13)
+    para(doc, content["heading"], bold=True, size=14)
+    para(doc, content["title"], bold=True, size=14)
+    para(doc, content["site_line"], italic=True, size=13)
+    if content["session_line"]:
+        para(doc, content["session_line"], italic=True, size=13)
 
-    members = (Member.objects.filter(conference_invitations__site=site).select_related("unit")
-               .prefetch_related("positions").order_by("sort_key", "id"))
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     widths = [Cm(1.2), Cm(5.5), Cm(6.3), Cm(3)]
-    for cell, text, width in zip(table.rows[0].cells, ["STT", "Họ và tên", "Chức vụ, đơn vị", "Ký tên"], widths):
+    for cell, text, width in zip(table.rows[0].cells, content["columns"], widths):
         cell.width = width
         para(cell, text, bold=True, size=13)
-    for number, member in enumerate(members, start=1):
+    for row in content["rows"]:
         cells = table.add_row().cells
-        values = [str(number), member.full_name, ", ".join(filter(None, [member.positions_text, member.unit.name])), ""]
-        for cell, text, width in zip(cells, values, widths):
+        for cell, text, width in zip(cells, [*row, ""], widths):
             cell.width = width
             para(cell, text, size=13, align=WD_ALIGN_PARAGRAPH.LEFT if text and not text.isdigit()
                  else WD_ALIGN_PARAGRAPH.CENTER)
-    para(doc, f"Tổng số: {members.count()} người được triệu tập.", italic=True, size=13, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, content["total_line"], italic=True, size=13, align=WD_ALIGN_PARAGRAPH.LEFT)
     buffer = io.BytesIO()
     doc.save(buffer)
+    return buffer.getvalue()
+
+
+#: Blank numbered rows at the end of the printed sheet, for people who come without an invitation.
+PDF_BLANK_ROWS = 5
+#: The TrueType files of the PDF sheet: the standard PDF fonts have no Vietnamese glyphs. DejaVu Serif
+#: regular and bold come with Debian's fonts-dejavu-core and are required; its italics come with
+#: fonts-dejavu-extra and are used when present (else the italic lines are set upright). The folder is
+#: the setting CONFERENCE_PDF_FONT_DIR.
+PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+PDF_FONT_FILES = {"regular": "DejaVuSerif.ttf", "bold": "DejaVuSerif-Bold.ttf"}
+PDF_OPTIONAL_FONT_FILES = {"italic": ("DejaVuSerif-Italic.ttf", "regular"),
+                           "bolditalic": ("DejaVuSerif-BoldItalic.ttf", "bold")}
+_PDF_FAMILIES: dict[str, str] = {}
+
+
+class PdfFontMissing(Exception):
+    """The TrueType font of the PDF sheet is not installed where the setting says."""
+
+    def __init__(self, path):
+        super().__init__(str(path))
+        self.path = str(path)
+
+
+def pdf_font_family() -> str:
+    """Register the PDF font family (once per folder) and return its name; PdfFontMissing if absent.
+    The faces are named `<family>-regular`, `-bold`, `-italic` and `-bolditalic`."""
+    import os
+
+    from django.conf import settings
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    folder = getattr(settings, "CONFERENCE_PDF_FONT_DIR", None) or PDF_FONT_DIR
+    if folder in _PDF_FAMILIES:
+        return _PDF_FAMILIES[folder]
+    family = f"QTSerif{len(_PDF_FAMILIES)}"
+    files = {style: os.path.join(folder, name) for style, name in PDF_FONT_FILES.items()}
+    for style, (name, fallback) in PDF_OPTIONAL_FONT_FILES.items():
+        path = os.path.join(folder, name)
+        files[style] = path if os.path.isfile(path) else files[fallback]
+    for style, path in files.items():
+        if not os.path.isfile(path):
+            raise PdfFontMissing(path)
+        try:
+            pdfmetrics.registerFont(TTFont(f"{family}-{style}", path))
+        except (TTFError, OSError) as error:
+            raise PdfFontMissing(path) from error
+    pdfmetrics.registerFontFamily(family, normal=f"{family}-regular", bold=f"{family}-bold",
+                                  italic=f"{family}-italic", boldItalic=f"{family}-bolditalic")
+    _PDF_FAMILIES[folder] = family  # last: a half-registered family is never taken for a complete one
+    return family
+
+
+def signin_sheet_pdf(site, session=None) -> bytes:
+    """The same sheet as `signin_sheet_docx`, as an A4 PDF (reportlab) with DejaVu Serif embedded, plus
+    a few blank numbered rows for people who come without an invitation. The header row repeats on
+    every page."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    family = pdf_font_family()
+    content = signin_sheet_content(site, session)
+
+    def style(size=13, *, bold=False, italic=False, align=TA_CENTER, leading=None):
+        name = f"{family}-{'bold' if bold else ''}{'italic' if italic else ''}" if (bold or italic) \
+            else f"{family}-regular"
+        return ParagraphStyle(f"s{size}{bold}{italic}{align}", fontName=name, fontSize=size,
+                              leading=leading or size * 1.25, alignment=align)
+
+    def p(text, **kwargs):
+        return Paragraph(escape(text), style(**kwargs))
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm, rightMargin=2 * cm, topMargin=2 * cm,
+                            bottomMargin=2 * cm, title=content["title"], author=content["issuer"],
+                            subject=content["heading"])
+    header = Table(
+        [[p(content["issuer"], bold=True, size=12), p(content["party"], bold=True, size=13)],
+         [p("*", size=13), p(content["date_line"], italic=True, size=12)]],
+        colWidths=[5.5 * cm, 10.5 * cm])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story = [header, Spacer(1, 0.6 * cm), p(content["heading"], bold=True, size=14),
+             p(content["title"], bold=True, size=14), Spacer(1, 0.2 * cm),
+             p(content["site_line"], italic=True, size=13)]
+    if content["session_line"]:
+        story.append(p(content["session_line"], italic=True, size=13))
+    story.append(Spacer(1, 0.4 * cm))
+    data = [[p(text, bold=True, size=12) for text in content["columns"]]]
+    for number, name, where in content["rows"]:
+        data.append([p(number, size=12), p(name, size=12, align=TA_LEFT), p(where, size=11, align=TA_LEFT), ""])
+    for number in range(len(content["rows"]) + 1, len(content["rows"]) + 1 + PDF_BLANK_ROWS):
+        data.append([p(str(number), size=12), "", "", ""])
+    table = Table(data, colWidths=[1.4 * cm, 5.4 * cm, 6.2 * cm, 3 * cm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 1), (-1, -1), 7),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 7),
+    ]))
+    story += [table, Spacer(1, 0.3 * cm), p(content["total_line"], italic=True, size=13, align=TA_LEFT)]
+    doc.build(story)
     return buffer.getvalue()
 
 

@@ -323,3 +323,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ReminderLog(models.Model):
+    """One automatic reminder (a kind of CONFERENCE_REMINDERS) handled for one invitation and session:
+    the unique constraint makes the scheduled task send each one once, however often it runs."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="reminders")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("reminder"), max_length=40)
+    sent_at = models.DateTimeField(_("sent at"))
+    # False: superseded by a later reminder due at the same run (only the latest is sent).
+    sent = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["invitation", "session", "kind"], name="one_reminder_per_kind")]
+        indexes = [models.Index(fields=["session", "kind"], name="reminder_session_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} · {self.session_id} · {self.kind}"

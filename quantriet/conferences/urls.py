@@ -23,6 +23,7 @@ urlpatterns = [
     path("sites/<int:pk>/", views.site_detail, name="site"),
     path("sites/<int:pk>/audience/new/", views.audience_create, name="audience_create"),
     path("sites/<int:pk>/sign-in.docx", views.signin_sheet, name="signin_sheet"),
+    path("sites/<int:pk>/sign-in.pdf", views.signin_sheet_pdf, name="signin_sheet_pdf"),
     path("sites/<int:site_pk>/sessions/<int:session_pk>/", views.checklist, name="checklist"),
     path("sites/<int:site_pk>/sessions/<int:session_pk>/mark/", views.mark, name="mark"),
     path("sites/<int:site_pk>/sessions/<int:session_pk>/scan/", views.scan, name="scan"),

@@ -1,10 +1,13 @@
 """Conference pages: thin views over selectors and actions."""
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -303,12 +306,13 @@ def _checklist_rows(site, session):
 @login_required
 def checklist(request, site_pk, session_pk):
     site, session = _managed_site_session(request, site_pk, session_pk)
+    cursor = _poll_cursor()  # before the rows are read: the first poll sends what changed after
     token = actions.site_session_token(site, session)
     checkin_url = request.build_absolute_uri(reverse("conferences:checkin", args=[token]))
     return render(request, "conferences/checklist.html", {
         "site": site, "session": session, "conference": site.conference, "rows": _checklist_rows(site, session),
         "counts": selectors.rolled_up(session, site), "checkin_url": checkin_url,
-        "scan_form": ScanForm(), "statuses": AttendanceStatus,
+        "scan_form": ScanForm(), "statuses": AttendanceStatus, "cursor": cursor,
     })
 
 
@@ -374,18 +378,50 @@ def _message_for(request, row):
         messages.error(request, row.detail)
 
 
+#: The checklist polls the counts every 5 s with a cursor (`since`, milliseconds since the epoch) and
+#: gets back, swapped out of band, the rows whose record changed since then. The cursor handed out lags
+#: the clock by POLL_OVERLAP, so that a record stamped just before a poll but committed just after it is
+#: still sent by the next one (a row may come twice; it is the same row).
+POLL_OVERLAP = datetime.timedelta(seconds=10)
+#: More changed rows than this in one poll (a paper sheet imported elsewhere): the page reloads instead.
+POLL_MAX_ROWS = 300
+
+
+def _poll_cursor() -> str:
+    return str(int((timezone.now() - POLL_OVERLAP).timestamp() * 1000))
+
+
+def _read_cursor(value):
+    if not _digits(value):
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(int(value) / 1000, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 @login_required
 def live_count(request, site_pk, session_pk):
     site = _site(request, site_pk)
-    if not (selectors.can_manage_site(request.user, site)
-            or selectors.reportable_sites(request.user, site.conference).filter(pk=site.pk).exists()):
+    can_manage = selectors.can_manage_site(request.user, site)
+    if not (can_manage or selectors.reportable_sites(request.user, site.conference).filter(pk=site.pk).exists()):
         _deny(request, f"counts of site {site_pk}")
     session = Session.objects.filter(pk=session_pk, conference_id=site.conference_id).first()
     if session is None:
         raise Http404
-    return render(request, "conferences/_live_count.html", {
-        "site": site, "session": session, "counts": selectors.rolled_up(session, site),
-    })
+    since = _read_cursor(request.GET.get("since")) if can_manage else None
+    context = {"site": site, "session": session, "counts": selectors.rolled_up(session, site)}
+    if since is None:
+        return render(request, "conferences/_live_count.html", context)
+    context["cursor"] = _poll_cursor()  # taken before reading the rows
+    changed = list(Attendance.objects.filter(session=session, site=site, recorded_at__gt=since)
+                   .select_related("member__unit").order_by("recorded_at", "id")[:POLL_MAX_ROWS + 1])
+    if len(changed) > POLL_MAX_ROWS:
+        response = render(request, "conferences/_live_count.html", context)
+        response["HX-Refresh"] = "true"
+        return response
+    context["changed_rows"] = [(record.member, record) for record in changed]
+    return render(request, "conferences/_live_count.html", context)
 
 
 @login_required
@@ -414,17 +450,36 @@ def import_sheet(request, site_pk, session_pk):
     }, status=400 if request.method == "POST" and form.errors else 200)
 
 
-@login_required
-def signin_sheet(request, pk):
+def _signin_site_session(request, pk) -> tuple[Site, Session | None]:
     site = _site(request, pk)
     if not selectors.can_manage_site(request.user, site):
         _deny(request, f"sign-in sheet of site {pk}")
     session = None
     if _digits(request.GET.get("session")):
         session = Session.objects.filter(pk=int(request.GET["session"]), conference_id=site.conference_id).first()
+    return site, session
+
+
+@login_required
+def signin_sheet(request, pk):
+    site, session = _signin_site_session(request, pk)
     data = exports.signin_sheet_docx(site, session)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     response["Content-Disposition"] = f'attachment; filename="sign-in-site-{site.pk}.docx"'
+    return response
+
+
+@login_required
+def signin_sheet_pdf(request, pk):
+    site, session = _signin_site_session(request, pk)
+    try:
+        data = exports.signin_sheet_pdf(site, session)
+    except exports.PdfFontMissing as missing:
+        return render(request, "conferences/pdf_unavailable.html", {
+            "site": site, "conference": site.conference, "session": session, "font_path": missing.path,
+        }, status=503)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sign-in-site-{site.pk}.pdf"'
     return response
 
 

@@ -1,6 +1,6 @@
 """Attendance in a real browser: a site secretary opens a session and marks the checklist, a member
-checks in through the site's QR link, the live count (HTMX polling every 5 s) updates, and the
-report shows both. Data: tests/test_conferences.build_conference over the conftest tree."""
+checks in through the site's QR link, the live count and the member's checklist row (HTMX polling every
+5 s, rows swapped out of band) update without a reload, and the report shows both. Data: tests/test_conferences.build_conference over the conftest tree."""
 import re
 
 import pytest
@@ -55,9 +55,17 @@ def test_checklist_qr_live_count_and_report(page, browser, live_server, shot, tr
     finally:
         context.close()
 
-    # The secretary's open page picks the new arrival up by polling, without a reload.
+    # The secretary's open page picks the new arrival up by polling, without a reload: the count, and the
+    # member's row in the list turns present (swapped out of band by the same poll).
+    page.evaluate("window.__notReloaded = true")
     page.wait_for_function("document.querySelector('[data-testid=present-count]').innerText === '2'",
                            timeout=12_000)
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=status-{member.pk}]').innerText.includes('{_present_label(page)}')",
+        timeout=12_000)
+    assert page.evaluate("window.__notReloaded === true")  # same document: no reload happened
+    assert page.locator("#checklist tbody tr").count() == 2  # the row was replaced, not added
+    assert page.locator(f"#row-{member.pk} form[hx-post]").count() == 1  # and its mark buttons still work
     shot(page, "attendance-03-live-count")
     records = {a.member_id: a.method for a in Attendance.objects.filter(session=session)}
     assert records == {a2.pk: Method.CHECKLIST, member.pk: Method.QR_SELF}
