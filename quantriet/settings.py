@@ -135,6 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # safe with WAL (a power cut may lose the last commits, never corrupt the file).
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SQLITE_TEST_NAME") or None
+# Prepared statements for the hot paths that ask for them (quantriet/core/db.py): Django's
+# ordinary cursors bind on the client and never prepare; only `prepared_cursor()` statements do.
+# Off (QUANTRIET_PREPARED_STATEMENTS=0) behind a transaction-mode pooler that cannot carry them.
+QUANTRIET_PREPARED_STATEMENTS = env_bool("QUANTRIET_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and QUANTRIET_PREPARED_STATEMENTS:
+    # psycopg disables all preparing when the threshold is None (Django's default); a threshold
+    # no statement reaches keeps automatic preparing off and lets `prepare=True` work.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -210,6 +218,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
+
+# Check-ins from site devices (token, JSON) are answered by a WSGI fast lane in front of the
+# middleware stack (quantriet/conferences/fastlane.py); 0 sends them through the full stack.
+QUANTRIET_CHECKIN_FAST_LANE = env_bool("QUANTRIET_CHECKIN_FAST_LANE", default=True)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
+from quantriet.core.db import prepared_cursor
 from quantriet.core.text import fold, nfc
 from quantriet.members.models import Member, Status
 
@@ -435,7 +436,7 @@ _COUNT_UPSERT = """
     SELECT count(*) AS n, count(*) FILTER (WHERE late) AS nl, count(*) FILTER (WHERE extra) AS ne FROM ins
 ), counted AS (
     INSERT INTO {counts} (site_id, session_id, present, late, extra, absent, excused)
-    SELECT %s, %s, n, nl, ne, 0, 0 FROM delta WHERE n > 0
+    SELECT %s::bigint, %s::bigint, n, nl, ne, 0, 0 FROM delta WHERE n > 0
     ON CONFLICT (site_id, session_id) DO UPDATE SET present = {counts}.present + EXCLUDED.present,
         late = {counts}.late + EXCLUDED.late, extra = {counts}.extra + EXCLUDED.extra
     RETURNING 1
@@ -471,7 +472,7 @@ def _insert_and_count(rows: list[tuple], session_id: int, site_id: int) -> set[i
     sql = (f"WITH ins AS (INSERT INTO {t['attendance']} ({', '.join(_COLUMNS)}) SELECT * FROM unnest({unnest}) "
            f"ON CONFLICT (session_id, member_id) DO NOTHING RETURNING member_id, late, extra)"
            + _COUNT_UPSERT.format(counts=t["counts"]))
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*rows)] + [site_id, session_id])
         return {r[0] for r in cursor.fetchall()}
 
@@ -497,18 +498,20 @@ def _fast_single(session, site, conference, entry: Entry, acting_user, now) -> R
     allow_extra = conference.uninvited_policy == UninvitedPolicy.RECORD_EXTRA
     user_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
     t = _pg_tables()
-    lookup = "m.id = %s" if entry.member_id else "m.card_number = %s"
+    lookup = "m.id = %s::bigint" if entry.member_id else "m.card_number = %s::varchar"
+    # Typed parameters: the statement runs prepared (core.db.prepared_cursor).
     sql = (f"WITH m AS (SELECT m.id, m.status, i.site_id AS invited FROM {t['member']} m "
-           f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s AND i.member_id = m.id WHERE {lookup}), "
+           f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s::bigint AND i.member_id = m.id WHERE {lookup}), "
            f"ins AS (INSERT INTO {t['attendance']} ({', '.join(_COLUMNS)}) "
-           f"SELECT %s, m.id, %s, %s, '', %s, false, %s, %s, %s, %s, m.invited IS NULL FROM m "
-           f"WHERE m.invited = %s OR (m.invited IS NULL AND %s AND m.status = ANY(%s)) "
+           f"SELECT %s::bigint, m.id, %s::bigint, %s::varchar, '', %s::varchar, false, %s::timestamptz, "
+           f"%s::timestamptz, %s::integer, %s::boolean, m.invited IS NULL FROM m "
+           f"WHERE m.invited = %s::bigint OR (m.invited IS NULL AND %s::boolean AND m.status = ANY(%s::varchar[])) "
            f"ON CONFLICT (session_id, member_id) DO NOTHING RETURNING member_id, late, extra)"
            + _COUNT_UPSERT.format(counts=t["counts"]))
     params = [conference.pk, entry.member_id or entry.card_number,
               session.pk, site.pk, AttendanceStatus.PRESENT.value, str(entry.method), now, now, user_id, late,
               site.pk, allow_extra, [str(s) for s in EXTRA_STATUSES], site.pk, session.pk]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -547,6 +550,8 @@ def record_checkins(*, session: Session, site: Site, entries: list[Entry], actin
 
 def _study_follows(session: Session, batch: BatchResult) -> None:
     """Study campaigns linked to this conference take the new attendance at once (explicit call, no signal)."""
+    if getattr(session.conference, "study_linked", True) is False:
+        return  # known from the check-in's site query: no campaign follows this conference
     changed = [r.member_id for r in batch.rows if r.result in ("inserted", "updated") and r.member_id]
     if changed:
         from quantriet.study.actions import attendance_changed
@@ -558,10 +563,10 @@ def _resolve_members(conference_id: int, ids: set[int], cards: set[str]) -> list
     """(id, card number, status, site where invited or None) of the members given by id or card."""
     if connection.vendor == "postgresql":
         t = _pg_tables()
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.card_number, m.status, i.site_id FROM {t['member']} m "
-                f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s AND i.member_id = m.id "
+                f"LEFT JOIN {t['invitation']} i ON i.conference_id = %s::bigint AND i.member_id = m.id "
                 f"WHERE m.id = ANY(%s::bigint[]) OR m.card_number = ANY(%s::varchar[])",
                 [conference_id, sorted(ids), sorted(cards)])
             return cursor.fetchall()

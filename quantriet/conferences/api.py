@@ -252,7 +252,9 @@ def _parse_rows(rows, *, offline: bool) -> tuple[list[actions.Entry], dict]:
     return entries, errors
 
 
-def _site_and_session(request, data):
+def _site_and_session(user, data, denied):
+    """The site and session of a check-in, if `user` manages the site; `denied(site)` is called
+    (to log the refusal) before the 404 of a site out of the user's reach."""
     errors = {}
     for name in ("site", "session"):
         value = data.get(name)
@@ -263,13 +265,69 @@ def _site_and_session(request, data):
     # One query for the site, its conference, host unit, organizer and the session's times.
     found = selectors.site_for_checkin(data["site"], data["session"])
     site, session = found if found is not None else (None, None)
-    if site is None or not selectors.can_manage_site(request.user, site):
+    if site is None or not selectors.can_manage_site(user, site):
         if site is not None:
-            record_denied(request, f"check-in at site {data['site']}")
+            denied(site)
         raise Http404
     if session is None:
         raise serializers.ValidationError({"session": ["No such session in this site's conference."]})
     return site, session
+
+
+def record_single(user, data, denied) -> tuple[int, dict]:
+    """The work of `POST /api/v1/checkin/` for an authenticated `user`: (HTTP status, body).
+
+    Bad input raises `serializers.ValidationError`, a site out of reach `Http404` (after
+    `denied(site)`); nothing is written before either. Shared by the DRF view and the check-in
+    fast lane (`fastlane.py`)."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    unknown = set(data) - {"site", "session", "member", "card_number", "member_token", "method"}
+    if unknown:
+        raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    site, session = _site_and_session(user, data, denied)
+    row = {k: data[k] for k in ("member", "card_number", "method") if k in data}
+    token = data.get("member_token")
+    if token is not None:
+        if not isinstance(token, str) or "member" in row or "card_number" in row:
+            raise serializers.ValidationError({"member_token": ["Give one of member, card_number, member_token."]})
+        try:
+            row["member"] = actions.read_member_token(token[:500])
+        except ValidationError as error:
+            raise serializers.ValidationError({"member_token": error.messages})
+    entries, errors = _parse_rows([row], offline=False)
+    if errors:
+        raise serializers.ValidationError(errors[0])
+    result = actions.record_checkins(session=session, site=site, entries=entries, acting_user=user).rows[0]
+    code = {"inserted": status.HTTP_201_CREATED, "updated": status.HTTP_201_CREATED,
+            "duplicate": status.HTTP_200_OK}.get(result.result, status.HTTP_409_CONFLICT)
+    return code, result.as_dict()
+
+
+def record_batch(user, data, denied) -> tuple[int, dict]:
+    """The work of `POST /api/v1/checkin/batch/`: (HTTP status, body); errors as `record_single`."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    unknown = set(data) - {"site", "session", "rows"}
+    if unknown:
+        raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    rows = data.get("rows")
+    if not isinstance(rows, list) or not rows:
+        raise serializers.ValidationError({"rows": ["A non-empty list of rows is required."]})
+    if len(rows) > actions.MAX_BATCH:
+        raise serializers.ValidationError({"rows": [f"At most {actions.MAX_BATCH} rows per batch."]})
+    site, session = _site_and_session(user, data, denied)
+    entries, errors = _parse_rows(rows, offline=True)
+    if errors:
+        raise serializers.ValidationError({"rows": {str(i): e for i, e in list(errors.items())[:100]}})
+    batch = actions.record_checkins(session=session, site=site, entries=entries, acting_user=user, offline=True)
+    refused = [r.as_dict() for r in batch.rows if r.result == "refused"]
+    duplicates = [r.index for r in batch.rows if r.result == "duplicate"]
+    return status.HTTP_200_OK, {**batch.summary, "refused_rows": refused, "duplicate_rows": duplicates}
+
+
+def _denied_logger(request):
+    return lambda site: record_denied(request, f"check-in at site {site.pk}")
 
 
 #: The check-in endpoints are used by site devices with a token: try it first (one indexed
@@ -306,29 +364,8 @@ _RESULT_DOC = inline_serializer("CheckinResult", {
 def checkin(request):
     """One check-in at a site by its secretary: `{site, session, member | card_number | member_token,
     method}` at server time. 201 recorded, 200 already recorded (nothing changes), 409 refused with a reason."""
-    data = request.data if isinstance(request.data, dict) else None
-    if data is None:
-        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-    unknown = set(data) - {"site", "session", "member", "card_number", "member_token", "method"}
-    if unknown:
-        raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-    site, session = _site_and_session(request, data)
-    row = {k: data[k] for k in ("member", "card_number", "method") if k in data}
-    token = data.get("member_token")
-    if token is not None:
-        if not isinstance(token, str) or "member" in row or "card_number" in row:
-            raise serializers.ValidationError({"member_token": ["Give one of member, card_number, member_token."]})
-        try:
-            row["member"] = actions.read_member_token(token[:500])
-        except ValidationError as error:
-            raise serializers.ValidationError({"member_token": error.messages})
-    entries, errors = _parse_rows([row], offline=False)
-    if errors:
-        raise serializers.ValidationError(errors[0])
-    result = actions.record_checkins(session=session, site=site, entries=entries, acting_user=request.user).rows[0]
-    code = {"inserted": status.HTTP_201_CREATED, "updated": status.HTTP_201_CREATED,
-            "duplicate": status.HTTP_200_OK}.get(result.result, status.HTTP_409_CONFLICT)
-    return Response(result.as_dict(), status=code)
+    code, body = record_single(request.user, request.data, _denied_logger(request))
+    return Response(body, status=code)
 
 
 @extend_schema(
@@ -350,23 +387,5 @@ def checkin_batch(request):
     at most 5,000 rows with the times recorded on the device. Every row is validated before anything is
     written (a malformed row rejects the batch with 400 and per-row errors); the rest is one transaction.
     Re-sending the same batch changes nothing: the rows come back as duplicates."""
-    data = request.data if isinstance(request.data, dict) else None
-    if data is None:
-        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-    unknown = set(data) - {"site", "session", "rows"}
-    if unknown:
-        raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-    rows = data.get("rows")
-    if not isinstance(rows, list) or not rows:
-        raise serializers.ValidationError({"rows": ["A non-empty list of rows is required."]})
-    if len(rows) > actions.MAX_BATCH:
-        raise serializers.ValidationError({"rows": [f"At most {actions.MAX_BATCH} rows per batch."]})
-    site, session = _site_and_session(request, data)
-    entries, errors = _parse_rows(rows, offline=True)
-    if errors:
-        raise serializers.ValidationError({"rows": {str(i): e for i, e in list(errors.items())[:100]}})
-    batch = actions.record_checkins(session=session, site=site, entries=entries, acting_user=request.user,
-                                    offline=True)
-    refused = [r.as_dict() for r in batch.rows if r.result == "refused"]
-    duplicates = [r.index for r in batch.rows if r.result == "duplicate"]
-    return Response({**batch.summary, "refused_rows": refused, "duplicate_rows": duplicates}, status=200)
+    code, body = record_batch(request.user, request.data, _denied_logger(request))
+    return Response(body, status=code)

@@ -267,9 +267,11 @@ class Method(models.TextChoices):
 class Attendance(models.Model):
     """One record per person and session: where, when, how and by whom it was taken."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    # No single-column indexes on session and site: (session, member) and (site, session) lead with them,
+    # and every index is one more write per check-in.
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance", db_index=False)
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="attendance")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="attendance")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="attendance", db_index=False)
     status = models.CharField(_("status"), max_length=10, choices=AttendanceStatus.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     method = models.CharField(_("method"), max_length=12, choices=Method.choices)
@@ -277,7 +279,8 @@ class Attendance(models.Model):
     checked_in_at = models.DateTimeField(_("time"))
     recorded_at = models.DateTimeField(_("recorded at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+",
+                                    db_index=False)  # users are deactivated, not deleted
     late = models.BooleanField(_("late"), default=False)
     extra = models.BooleanField(_("not invited"), default=False)
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Q, Sum
 from django.utils.dateparse import parse_datetime
 
 from quantriet.accounts import access
+from quantriet.core.db import prepared_cursor
 from quantriet.units.models import Unit
 
 from .models import Conference, Invitation, Session, Site, SiteSessionCount
@@ -103,27 +105,32 @@ def site_for_checkin(site_id: int, session_id: int) -> tuple[Site, Session | Non
     on access, never wrong).
     """
     qn = connection.ops.quote_name
+    campaign_links = apps.get_model("study", "CampaignSession")._meta.db_table
+    bigint = "::bigint" if connection.vendor == "postgresql" else ""  # typed: prepared on PostgreSQL
     sql = (
         "SELECT s.id, s.name, s.path, s.depth, s.conference_id, s.host_unit_id, h.path, "
-        "c.organizer_id, c.title, c.uninvited_policy, c.late_grace_minutes, o.path, se.id, se.starts_at, se.ends_at "
+        "c.organizer_id, c.title, c.uninvited_policy, c.late_grace_minutes, o.path, se.id, se.starts_at, se.ends_at, "
+        f"EXISTS (SELECT 1 FROM {qn(campaign_links)} cl WHERE cl.conference_id = c.id) "
         f"FROM {qn(Site._meta.db_table)} s "
         f"JOIN {qn(Conference._meta.db_table)} c ON c.id = s.conference_id "
         f"JOIN {qn(Unit._meta.db_table)} h ON h.id = s.host_unit_id "
         f"JOIN {qn(Unit._meta.db_table)} o ON o.id = c.organizer_id "
-        f"LEFT JOIN {qn(Session._meta.db_table)} se ON se.id = %s AND se.conference_id = s.conference_id "
-        "WHERE s.id = %s"
+        f"LEFT JOIN {qn(Session._meta.db_table)} se ON se.id = %s{bigint} AND se.conference_id = s.conference_id "
+        f"WHERE s.id = %s{bigint}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [session_id, site_id])
         row = cursor.fetchone()
     if row is None:
         return None
     (pk, name, path, depth, conference_id, host_unit_id, host_path, organizer_id, title, policy, grace,
-     organizer_path, session_pk, starts_at, ends_at) = row
+     organizer_path, session_pk, starts_at, ends_at, study_linked) = row
     site = _partial(Site, id=pk, name=name, path=path, depth=depth, conference_id=conference_id,
                     host_unit_id=host_unit_id)
     conference = _partial(Conference, id=conference_id, organizer_id=organizer_id, title=title,
                           uninvited_policy=policy, late_grace_minutes=grace)
+    # Whether a study campaign follows this conference's attendance (study.actions.attendance_changed).
+    conference.study_linked = bool(study_linked)
     conference.organizer = _partial(Unit, id=organizer_id, path=organizer_path)
     site.conference = conference
     site.host_unit = _partial(Unit, id=host_unit_id, path=host_path)
