@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("quantriet.conferences.api_urls")),
     path("", include("quantriet.study.api_urls")),
     path("", include("quantriet.plans.api_urls")),
+    path("oversight/", include("quantriet.oversight.api_urls")),
     path("", include(router.urls)),
 ]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "quantriet.articles",
     "quantriet.study",
     "quantriet.plans",
+    "quantriet.oversight",
     "quantriet.bench",
     "quantriet.demo",
 ]

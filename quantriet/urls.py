@@ -17,6 +17,7 @@ urlpatterns = [
     path("articles/", include("quantriet.articles.urls")),
     path("study/", include("quantriet.study.urls")),
     path("plans/", include("quantriet.plans.urls")),
+    path("oversight/", include("quantriet.oversight.urls")),
     path("api/v1/", include("quantriet.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

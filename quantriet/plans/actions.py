@@ -125,8 +125,11 @@ def _validate_plan_fields(plan: Plan, documents, acting_user, errors: dict):
 @transaction.atomic
 def create_plan(*, acting_user, unit, title: str, kind: str = PlanKind.PLAN, summary: str = "", documents=(),
                 assignment: Assignment | None = None, place: str = "", signing_authority: str = "T/M BAN THƯỜNG VỤ",
-                signer_title: str = "BÍ THƯ", signer_name: str = "", recipients: str = "") -> Plan:
-    if unit is None or not selectors.can_manage_unit(acting_user, unit):
+                signer_title: str = "BÍ THƯ", signer_name: str = "", recipients: str = "",
+                permission_checked: bool = False) -> Plan:
+    """`permission_checked`: another app's action (oversight) has already checked a permission that covers
+    the change (e.g. an inspection commission's follow-up plan); the audit entry still names the actor."""
+    if unit is None or (not permission_checked and not selectors.can_manage_unit(acting_user, unit)):
         raise ActionDenied(target=str(unit))
     errors: dict = {}
     if assignment is not None:
@@ -183,10 +186,15 @@ def update_plan(plan: Plan, *, acting_user, **changes) -> Plan:
 
 
 @transaction.atomic
-def issue_plan(plan: Plan, *, acting_user, issued_on: datetime.date) -> Plan:
-    """Give the plan its number (atomically, per type within the committee term) and put it in force."""
+def issue_plan(plan: Plan, *, acting_user, issued_on: datetime.date, numbered: bool = True,
+               permission_checked: bool = False) -> Plan:
+    """Give the plan its number (atomically, per type within the committee term) and put it in force.
+
+    `numbered=False` puts it in force without taking a number of the unit's sequence: a plan that is not a
+    party document of its own (the follow-up of an inspection conclusion, which has the conclusion's number)."""
     plan = _locked_plan(plan)
-    _require_manage(acting_user, plan)
+    if not permission_checked:
+        _require_manage(acting_user, plan)
     errors: dict = {}
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft plan can be issued."))
@@ -196,11 +204,12 @@ def issue_plan(plan: Plan, *, acting_user, issued_on: datetime.date) -> Plan:
     if errors:
         raise ValidationError(errors)
     before = _plan_snapshot(plan)
-    symbol = numbering.issuer_symbol(plan.unit)
-    term = numbering.term_for(issued_on)
-    number = numbering.next_number(plan.unit, plan.type_code, term)
-    plan.number, plan.issuer_symbol, plan.term = number, symbol, term
-    plan.canonical_number = numbering.canonical(number, plan.type_code, symbol)
+    if numbered:
+        symbol = numbering.issuer_symbol(plan.unit)
+        term = numbering.term_for(issued_on)
+        number = numbering.next_number(plan.unit, plan.type_code, term)
+        plan.number, plan.issuer_symbol, plan.term = number, symbol, term
+        plan.canonical_number = numbering.canonical(number, plan.type_code, symbol)
     plan.issued_on, plan.status = issued_on, PlanStatus.ISSUED
     try:
         with transaction.atomic():
@@ -234,9 +243,10 @@ def amend_plan(plan: Plan, *, acting_user, amended_on: datetime.date, reason: st
 
 
 @transaction.atomic
-def close_plan(plan: Plan, *, acting_user, closed_on: datetime.date) -> Plan:
+def close_plan(plan: Plan, *, acting_user, closed_on: datetime.date, permission_checked: bool = False) -> Plan:
     plan = _locked_plan(plan)
-    _require_manage(acting_user, plan)
+    if not permission_checked:
+        _require_manage(acting_user, plan)
     if plan.status not in IN_FORCE:
         raise ValidationError(_("Only an issued plan can be closed."))
     errors: dict = {}
@@ -344,9 +354,10 @@ def _validate_task(task: Task, supporting_units, acting_user, errors: dict, *, l
 @transaction.atomic
 def create_task(plan: Plan, *, acting_user, title: str, lead_unit, start_on, deadline, parent: Task | None = None,
                 content: str = "", responsible=None, supporting_units=(), expected_output: str = "",
-                weight=Decimal("1"), order: int | None = None) -> Task:
+                weight=Decimal("1"), order: int | None = None, permission_checked: bool = False) -> Task:
     plan = _locked_plan(plan)
-    _require_manage(acting_user, plan)
+    if not permission_checked:
+        _require_manage(acting_user, plan)
     _require_editable(plan)
     errors: dict = {}
     if parent is not None:
@@ -657,12 +668,14 @@ def submit_report(task: Task, *, acting_user, as_of, progress=None, narrative: s
 
 
 @transaction.atomic
-def review_report(report: Report, *, acting_user, accept: bool, note: str = "") -> Report:
+def review_report(report: Report, *, acting_user, accept: bool, note: str = "",
+                  permission_checked: bool = False) -> Report:
     """The assigning unit accepts the report (it then counts in the roll-up) or returns it with a reason."""
     report = Report.objects.select_for_update(of=("self",)).select_related("task", "task__plan", "task__plan__unit").get(
         pk=report.pk)
     plan = report.task.plan
-    _require_manage(acting_user, plan)
+    if not permission_checked:
+        _require_manage(acting_user, plan)
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError(_("This report was already reviewed."))
     note = nfc(note)

@@ -156,6 +156,14 @@ class Plan(models.Model):
         return KIND_NAMES_VI.get(self.kind, "KẾ HOẠCH")
 
     @property
+    def number_label(self) -> str:
+        """The number and symbol; "(draft)" before issue; "(no number)" for a plan in force without one
+        (the follow-up of an inspection conclusion carries the conclusion's number, not its own)."""
+        if self.canonical_number:
+            return self.canonical_number
+        return str(_("(draft)")) if self.status == PlanStatus.DRAFT else str(_("(no number)"))
+
+    @property
     def is_in_force(self) -> bool:
         return self.status in IN_FORCE
 

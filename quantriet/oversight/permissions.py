@@ -1,0 +1,28 @@
+"""Who inspects and who is inspected.
+
+The access action `MANAGE` ("manage_oversight"): committee office staff, inspectors (ủy ban kiểm tra)
+and administrators whose scope covers the inspecting unit. It is registered in
+`quantriet.accounts.access.ALLOWED` when the app loads (the file itself is not changed), so
+`access.scope_paths(user, MANAGE)` and `access.can(user, MANAGE, path)` work as for the built-in actions.
+
+Relations of a user to an item (strongest first):
+- ``inspecting``: the user's view scope covers the inspecting unit (the body and those above it): everything;
+- ``team``: the user's member record is the head or a member of the item's team: everything, notes included;
+- ``subject``: the user's view scope covers the subject unit (or the user is the subject member): the item,
+  the self-report, and the conclusion and recommendations only once issued; never the working notes.
+"""
+from __future__ import annotations
+
+from quantriet.accounts import access
+from quantriet.accounts.models import Role
+
+MANAGE = "manage_oversight"
+ROLES = {Role.ADMIN, Role.OFFICE, Role.INSPECTOR}
+
+INSPECTING = "inspecting"
+TEAM = "team"
+SUBJECT = "subject"
+
+
+def register() -> None:
+    access.ALLOWED.setdefault(MANAGE, set(ROLES))
