@@ -60,6 +60,11 @@ def _load_assignments(user) -> list[tuple[str, str]]:
     return found
 
 
+#: Entries of `_shared_entry` this process has seen, by their versioned key (bounded; cleared when full).
+_LOCAL_ENTRIES: dict[str, dict] = {}
+_LOCAL_MAX = 20_000
+
+
 def _shared_entry(user) -> dict:
     """The user's roles and own member (pk, unit id), from the shared cache or loaded (and stored there)."""
     entry = getattr(user, "_quantriet_access", None)
@@ -68,13 +73,21 @@ def _shared_entry(user) -> dict:
 
         found = tree_cache.versions(user)  # None: changes pending in this transaction, read the rows
         key = f"qt:access:{user.pk}:{found[1]}:{found[0]}" if found else None
-        entry = cache.get(key) if key else None
+        # The key carries the roles and tree versions, so an entry under it never goes stale: this
+        # process keeps the ones it has seen and saves the round trip to the shared cache.
+        entry = _LOCAL_ENTRIES.get(key) if key else None
+        if entry is None and key:
+            entry = cache.get(key)
         if entry is None:
             member = own_member(user)
             entry = {"roles": _load_assignments(user),
                      "member": (member.pk, member.unit_id) if member is not None else None}
             if key:
                 cache.set(key, entry, tree_cache.FRAGMENT_TIMEOUT)
+        if key:
+            if len(_LOCAL_ENTRIES) >= _LOCAL_MAX:
+                _LOCAL_ENTRIES.clear()
+            _LOCAL_ENTRIES[key] = entry
         user._quantriet_access = entry
     return entry
 
