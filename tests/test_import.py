@@ -463,25 +463,23 @@ def test_xls_file(tree):
 
 
 def test_a_failure_while_writing_rolls_back_the_whole_file(tmp_path, tree, monkeypatch):
-    from django.core.exceptions import ValidationError
-
     from quantriet.members import actions
 
     file = write_xlsx(tmp_path / "m.xlsx", [row(f"Nguyễn Văn Số{i}", card=f"3000{i:04d}") for i in range(1, 8)])
-    real = actions.create_member
+    real = actions.MemberBulkWriter.write
     calls = []
 
-    def flaky(**kwargs):
-        calls.append(kwargs["card_number"])
-        if len(calls) == 6:
-            raise ValidationError({"card_number": ["Simulated failure."]})
-        return real(**kwargs)
+    def flaky(self, rows):
+        calls.append([r["row"] for r in rows])
+        if len(calls) == 3:  # the third chunk of two rows (file rows 6 and 7), after two were written
+            raise actions.ImportRowsInvalid({7: {"card_number": ["Simulated failure."]}})
+        return real(self, rows)
 
-    monkeypatch.setattr(actions, "create_member", flaky)
+    monkeypatch.setattr(actions.MemberBulkWriter, "write", flaky)
     report = MemberImporter(file, user=system(), chunk_size=2).commit()
     assert not report.committed
     assert errors_by_row(report) == {7: ["Số thẻ đảng viên: Simulated failure."]}
-    assert len(calls) == 6
+    assert calls == [[2, 3], [4, 5], [6, 7]]
     assert Member.objects.filter(card_number__startswith="3000").count() == 0
     tree["cell_a"].refresh_from_db()
     assert tree["cell_a"].member_count == 0

@@ -50,10 +50,11 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
     return data
 
 
-def record(action: str, instance: models.Model | None, *, actor, before=None, after=None,
-           scope_path: str = "", note: str = "") -> AuditEntry:
+def entry(action: str, instance: models.Model | None, *, actor, before=None, after=None,
+          scope_path: str = "", note: str = "") -> AuditEntry:
+    """The unsaved entry `record` writes (for `record_many`)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         action=action,
         content_type=ContentType.objects.get_for_model(instance) if instance is not None else None,
@@ -64,6 +65,18 @@ def record(action: str, instance: models.Model | None, *, actor, before=None, af
         after=after,
         note=note[:500],
     )
+
+
+def record(action: str, instance: models.Model | None, *, actor, before=None, after=None,
+           scope_path: str = "", note: str = "") -> AuditEntry:
+    made = entry(action, instance, actor=actor, before=before, after=after, scope_path=scope_path, note=note)
+    made.save(force_insert=True)
+    return made
+
+
+def record_many(entries, *, batch_size: int = 1000) -> list[AuditEntry]:
+    """Write many entries built with `entry(...)` in a few INSERTs (bulk actions such as imports)."""
+    return AuditEntry.objects.bulk_create(list(entries), batch_size=batch_size)
 
 
 def record_denied(request, what: str) -> None:

@@ -1,10 +1,11 @@
 """Import of party members from .xlsx, .xls and .csv files (DOMAIN.md §3, §6, §7).
 
 Two steps: `MemberImporter.preview()` reads and checks every row and writes nothing;
-`MemberImporter.commit()` does the same inside one transaction and writes each row through
-the member actions (`create_member` / `update_member`: permission, validation, unit counters,
-audit), so one bad row anywhere leaves the registry untouched. A row whose party card number
-is already registered updates that member instead of creating a duplicate.
+`MemberImporter.commit()` does the same inside one transaction and writes each chunk of rows
+through the bulk member action (`actions.MemberBulkWriter`, the engine of `import_members`: the
+permission, validation, periods, unit counters and audit of `create_member` / `update_member`
+in a few statements per chunk), so one bad row anywhere leaves the registry untouched. A row
+whose party card number is already registered updates that member instead of creating a duplicate.
 
 Cells are cleaned on the way in: NFC normalization, stray and invisible spaces, text typed in
 the legacy TCVN3 (ABC) or VNI encodings (detected and converted, and reported per row), dates
@@ -20,7 +21,6 @@ import dataclasses
 import datetime
 import difflib
 import functools
-import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quantriet.accounts import access
-from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
 from quantriet.core.text import fold, nfc
 from quantriet.units.models import Unit
@@ -744,6 +743,7 @@ class MemberImporter:
         report = ImportReport()
         try:
             with transaction.atomic():
+                self._writer = actions.MemberBulkWriter(acting_user=self.user, today=self.today)
                 self._run(report, write=True)
                 if not report.ok:
                     raise _Rollback
@@ -772,8 +772,6 @@ class MemberImporter:
         self.resolver = UnitResolver(self.user)
         self.seen_cards: dict[str, int] = {}
         self.seen_ids: dict[str, int] = {}
-        self._units: dict[int, Unit] = {}
-        self._common: str | None = None
         self.dominant: str | None | bool = False
         if total is None and self.progress:
             total = count_data_rows(self.path)
@@ -806,9 +804,9 @@ class MemberImporter:
             )
         results = [self._parse(number, cells) for number, cells in chunk]
         self._check_against_registry(results)
+        if write and report.ok and not any(result.errors for result in results):
+            self._write(results)
         for result in results:
-            if write and not result.errors and report.ok:
-                self._write(result)
             report.add(result)
         return len(results)
 
@@ -1006,35 +1004,33 @@ class MemberImporter:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def _unit(self, ref: UnitRef) -> Unit:
-        unit = self._units.get(ref.pk)
-        if unit is None:
-            unit = self._units[ref.pk] = Unit.objects.get(pk=ref.pk)
-        return unit
-
-    def _write(self, result: RowResult) -> None:
-        unit = self._unit(result.unit)
+    def _write(self, results: list[RowResult]) -> None:
+        """Write one chunk of valid rows through the bulk member action."""
+        rows = []
+        for result in results:
+            row = dict(result.fields)
+            row.update(card_number=result.card or None, unit=result.unit.pk, row=result.row,
+                       positions=result.positions if result.action == "update" else (result.positions or ()))
+            rows.append(row)
         try:
-            if result.action == "create":
-                actions.create_member(acting_user=self.user, positions=result.positions or (), unit=unit, **result.fields)
-            else:
-                actions.update_member(result.member, acting_user=self.user, positions=result.positions, unit=unit,
-                                      **result.fields)
+            self._writer.write(rows)
+        except actions.ImportRowsInvalid as error:
+            by_row = {result.row: result for result in results}
+            for label, errors in error.rows.items():
+                for field, messages in errors.items():
+                    for message in messages:
+                        by_row[label].error(field if field in HEADER_OF else None, message)
         except ValidationError as error:
             for field, messages in getattr(error, "message_dict", {None: error.messages}).items():
                 for message in messages:
-                    result.error(field if field in HEADER_OF else None, message)
-            return
-        except ActionDenied:
-            result.error("unit", _("You may not edit members of this unit."))
-            return
-        self._common = unit.path if self._common is None else os.path.commonprefix([self._common, unit.path])
+                    results[0].error(field if field in HEADER_OF else None, message)
+        except ActionDenied as denied:
+            named = [r for r in results if r.unit.name == denied.target] or results
+            for result in named:
+                result.error("unit", _("You may not edit members of this unit."))
 
     def _record_summary(self, report: ImportReport) -> None:
-        common = self._common or ""
-        common = common[: common.rfind(".") + 1]  # whole path segments: the units' common ancestor
-        audit.record(
-            "member.import", None, actor=self.user, scope_path=common,
+        self._writer.finish(
             after={"file": self.path.name, "created": report.create_count, "updated": report.update_count,
                    "rows": report.total_rows},
             note=f"{self.path.name}: {report.create_count} created, {report.update_count} updated",

@@ -103,7 +103,8 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs):
+    def normalize(self) -> None:
+        """NFC text, the folded and sort-key columns, empty numbers as NULL (save() and bulk writes)."""
         self.full_name = nfc(self.full_name)
         self.name_folded = fold(self.full_name)
         self.sort_key = name_sort_key(self.full_name)
@@ -111,6 +112,9 @@ class Member(models.Model):
             setattr(self, name, nfc(getattr(self, name)))
         self.card_number = self.card_number or None
         self.citizen_id = self.citizen_id or None
+
+    def save(self, *args, **kwargs):
+        self.normalize()
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -172,9 +176,13 @@ class Position(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
+    def normalize(self) -> None:
+        """NFC title and its folded column (save() and bulk writes)."""
         self.title = nfc(self.title)
         self.title_folded = fold(self.title)
+
+    def save(self, *args, **kwargs):
+        self.normalize()
         super().save(*args, **kwargs)
 
 
