@@ -6,9 +6,10 @@ text and as date cells, some names in NFD, some in TCVN3).
 
 Both measurements run in a fresh process each, so their peak memory (ru_maxrss) is their own:
 - baseline: open the file with python-calamine and clean every cell (what any import must do);
-- ours: `MemberImporter.commit()`: every row checked and written through the member actions
-  (permission, validation, unit counters, membership periods, audit) in one transaction, which
-  the benchmark then rolls back so the dataset is left as it was.
+- ours: `MemberImporter.commit()`: every row checked, then written in bulk by
+  `members.actions.import_members` (permission per unit, validation, unit counters, membership
+  periods, audit) in one transaction, which the benchmark then rolls back so the dataset is left
+  as it was.
 
 Results: rows/s (ours against reading only) and peak memory (ours against reading only).
 Run alone: `python -m quantriet.bench.scenarios.member_import --rows 10000` (DATABASE_URL set).
