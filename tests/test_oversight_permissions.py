@@ -38,6 +38,7 @@ COVERED_URLS = {
     "oversight:conclusion-issue", "oversight:conclusion-docx", "oversight:recommendation-create",
     "oversight:recommendations", "oversight:recommendations-export", "oversight:recommendation-report",
     "oversight:recommendation-close", "oversight:recommendation-review", "oversight:unit-history",
+    "oversight:program-edit", "oversight:member-search", "oversight:item-edit", "oversight:item-delete",
     "oversight-program-list", "oversight-program-detail", "oversight-item-list", "oversight-item-detail",
     "oversight-item-request-self-report", "oversight-item-self-report", "oversight-item-notes",
     "oversight-item-close", "oversight-conclusion-list", "oversight-conclusion-detail", "oversight-conclusion-issue",
@@ -107,6 +108,8 @@ def expect(anonymous, member, same_secretary, other_secretary, ancestor_staff, a
 ALL = expect(302, 200, 200, 200, 200, 200, 200)
 SEES_SUP = expect(302, 200, 404, 404, 200, 200, 200)
 MANAGE = expect(302, 404, 404, 404, 404, 200, 200)
+MANAGE_REDIRECTED = expect(302, 404, 404, 404, 404, 302, 302)
+NOT_ALLOWED = expect(302, 405, 405, 405, 405, 405, 405)  # the method is refused before anything is looked up
 CAN_CREATE = expect(302, 404, 404, 404, 200, 200, 200)
 
 PAGES = [
@@ -140,6 +143,19 @@ PAGES = [
     ("oversight:recommendation-close", "rec1", "get", MANAGE),
     ("oversight:recommendation-review", "report1", "get", MANAGE),
     ("oversight:unit-history", "son_duong", "get", expect(302, 404, 404, 404, 200, 200, 200)),
+    ("oversight:program-edit", "program", "get", MANAGE),
+    ("oversight:program-edit", "program", "post", MANAGE_REDIRECTED),
+    ("oversight:member-search", "program", "get", MANAGE),
+    ("oversight:member-search", "program", "post", NOT_ALLOWED),
+    ("oversight:item-edit", "ins", "get", MANAGE),
+    ("oversight:item-edit", "ins", "post", MANAGE_REDIRECTED),
+    ("oversight:item-edit", "sup", "get", MANAGE_REDIRECTED),  # issued: refused with a message
+    ("oversight:item-edit", "sup", "post", MANAGE_REDIRECTED),
+    ("oversight:item-edit", "draft_sd", "get", MANAGE),
+    ("oversight:item-delete", "ins", "post", MANAGE_REDIRECTED),
+    ("oversight:item-delete", "ins", "get", NOT_ALLOWED),
+    ("oversight:item-delete", "sup", "post", MANAGE_REDIRECTED),  # issued: refused with a message
+    ("oversight:item-delete", "draft_sd", "post", MANAGE_REDIRECTED),  # notes and a draft: refused
 ]
 
 API_ALL = expect(403, 200, 200, 200, 200, 200, 200)
@@ -189,8 +205,18 @@ def _url(name, key, world):
     return reverse(name, kwargs={"pk": _obj(world, key).pk}) if key else reverse(name)
 
 
+QUERIES = {"oversight:member-search": "?q=dung&field=team_head_card"}
+
+
+def _item_body(world):
+    return {"kind": "inspection", "subject_unit": world["tree"]["yen_son"].pk, "topic": "Quy chế làm việc (sửa)",
+            "period_from": "01/07/2022", "period_to": "31/12/2022", "starts_on": "01/03/2023", "ends_on": "15/04/2023"}
+
+
 def _page_body(name, world):
-    return {"oversight:note-create": {"kind": "note", "text": "Ghi chú mới"}}.get(name, {})
+    return {"oversight:note-create": {"kind": "note", "text": "Ghi chú mới"},
+            "oversight:program-edit": {"title": "Chương trình (đã sửa)", "year": 2023, "body": "commission"},
+            "oversight:item-edit": _item_body(world)}.get(name, {})
 
 
 def _api_body(name, method, world):
@@ -230,12 +256,25 @@ def _client(kind, all_users):
 def test_pages(kind, name, key, method, expected, all_users, world):
     client = _client(kind, all_users)
     before = denied()
-    url = _url(name, key, world)
+    state = _state(world)
+    url = _url(name, key, world) + QUERIES.get(name, "")
     response = client.get(url) if method == "get" else client.post(url, _page_body(name, world))
     assert response.status_code == expected[kind], response.content[:300]
     if kind == "anonymous":
         assert response["Location"].startswith(reverse("accounts:login") + "?next=")
     assert denied() - before == (1 if expected[kind] == 404 else 0)
+    # Only a manager's accepted POST on the editable item or the programme changes anything; refusals (404, 405,
+    # the issued item, the item with notes) never do. (Notes are written by note-create: checked elsewhere.)
+    writes = method == "post" and kind != "anonymous" and expected[kind] == 302 and key in ("ins", "program")
+    if name != "oversight:note-create":
+        assert (_state(world) != state) == writes, (name, key, method, kind)
+
+
+def _state(world):
+    """What the edit and delete pages could change: the programme, the items and their teams."""
+    return (list(Program.objects.values_list("pk", "title", "year", "body")),
+            list(Item.objects.order_by("pk").values_list("pk", "kind", "subject_unit", "topic", "ends_on", "status")),
+            Note.objects.count())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -413,8 +452,10 @@ def test_unknown_ids_answer_404(world, all_users):
     client = login(all_users["admin"])
     for name in ("oversight:program-detail", "oversight:item-detail", "oversight:conclusion",
                  "oversight:recommendation-close", "oversight:recommendation-review", "oversight:unit-history",
+                 "oversight:program-edit", "oversight:member-search", "oversight:item-edit",
                  "oversight-item-detail", "oversight-conclusion-detail", "oversight-recommendation-detail"):
         assert client.get(reverse(name, kwargs={"pk": 99999999})).status_code == 404, name
+    assert client.post(reverse("oversight:item-delete", kwargs={"pk": 99999999})).status_code == 404
     assert client.get(reverse("oversight:recommendations") + "?unit=abc").status_code == 404
     assert client.get(reverse("oversight-item-list") + "?program=x").status_code == 400
     response = client.post(reverse("oversight-recommendation-review", kwargs={"pk": world["rec2"].pk}),

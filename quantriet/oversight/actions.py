@@ -78,36 +78,96 @@ def _locked_item(item: Item) -> Item:
 
 # --- programmes and items --------------------------------------------------------------------
 
+PROGRAM_AUDITED = ["unit", "body", "year", "title"]
+PROGRAM_EDITABLE = {"title", "year", "body"}
+ITEM_EDITABLE = {"kind", "subject_unit", "subject_member", "topic", "document", "plan", "period_from", "period_to",
+                 "starts_on", "ends_on", "team_head", "team_members"}
+
+
+def _validate_program(program: Program, errors: dict):
+    if program.body not in Body.values:
+        errors["body"] = _("Choose the committee or its inspection commission.")
+    if not isinstance(program.year, int) or isinstance(program.year, bool) or not 1930 <= program.year <= 2100:
+        errors["year"] = _("Enter a year between 1930 and 2100.")
+    program.title = _text(program.title, "title", errors, required=True, limit=500)
+    if not errors and Program.objects.filter(unit=program.unit, body=program.body, year=program.year).exclude(
+            pk=program.pk).exists():
+        errors["year"] = _("This body already has a programme for that year.")
+
+
 @transaction.atomic
 def create_program(*, acting_user, unit, body: str, year: int, title: str) -> Program:
     if unit is None or not selectors.can_manage_unit(acting_user, unit):
         raise ActionDenied(target=str(unit))
     errors: dict = {}
-    if body not in Body.values:
-        errors["body"] = _("Choose the committee or its inspection commission.")
-    if not isinstance(year, int) or not 1930 <= year <= 2100:
-        errors["year"] = _("Enter a year between 1930 and 2100.")
-    title = _text(title, "title", errors, required=True, limit=500)
-    if not errors and Program.objects.filter(unit=unit, body=body, year=year).exists():
-        errors["year"] = _("This body already has a programme for that year.")
+    program = Program(unit=unit, body=body, year=year, title=title, created_by=_actor(acting_user))
+    _validate_program(program, errors)
     if errors:
         raise ValidationError(errors)
-    program = Program.objects.create(unit=unit, body=body, year=year, title=title, created_by=_actor(acting_user))
+    program.save()
     _record("oversight.program.create", program, program, actor=acting_user,
-            after=audit.snapshot(program, ["unit", "body", "year", "title"]))
+            after=audit.snapshot(program, PROGRAM_AUDITED))
     return program
 
 
+def has_issued_conclusion(program_or_item) -> bool:
+    field = "item__program" if isinstance(program_or_item, Program) else "item"
+    return Conclusion.objects.filter(**{field: program_or_item}, issued_on__isnull=False).exists()
+
+
 @transaction.atomic
-def create_item(program: Program, *, acting_user, kind: str, subject_unit, topic: str, period_from, period_to,
-                starts_on, ends_on, subject_member=None, document=None, plan=None, team_head=None,
-                team_members=()) -> Item:
-    program = Program.objects.select_related("unit").get(pk=program.pk)
+def update_program(program: Program, *, acting_user, **changes) -> Program:
+    """Change the title, year or body of a programme. Its year and body are cited by the conclusions (and the
+    body decides their numbering): they no longer change once one of its conclusions is issued, and the year
+    only while every item starts in it. The title can always be corrected."""
+    unknown = set(changes) - PROGRAM_EDITABLE
+    if unknown:
+        raise TypeError(f"unexpected fields: {sorted(unknown)}")
+    program = Program.objects.select_for_update(of=("self",)).select_related("unit").get(pk=program.pk)
     _require_manage(acting_user, program)
+    before = audit.snapshot(program, PROGRAM_AUDITED)
+    old_body = program.body
+    for name, value in changes.items():
+        setattr(program, name, value)
     errors: dict = {}
-    if kind not in ItemKind.values:
+    _validate_program(program, errors)
+    moved = {name for name in ("year", "body") if name in changes and getattr(program, name) != before[name]}
+    if moved and has_issued_conclusion(program):
+        for name in moved:
+            errors.setdefault(name, _("A conclusion of this programme is issued: its year and body can no longer "
+                                      "change."))
+    elif "year" in moved and "year" not in errors and program.items.exclude(starts_on__year=program.year).exists():
+        errors["year"] = _("Some items of this programme start in another year: change their schedule first.")
+    if errors:
+        raise ValidationError(errors)
+    program.save()
+    note = ""
+    if program.body != old_body:  # the drafts still signed with the old body's defaults take the new ones
+        old_authority, old_title = SIGNING[old_body]
+        authority, title = SIGNING[program.body]
+        count = Conclusion.objects.filter(item__program=program, issued_on__isnull=True,
+                                          signing_authority=old_authority, signer_title=old_title).update(
+            signing_authority=authority, signer_title=title)
+        if count:
+            note = f"{count} draft conclusion(s) re-signed for the new body"
+    after = audit.snapshot(program, PROGRAM_AUDITED)
+    if after != before:
+        _record("oversight.program.update", program, program, actor=acting_user, before=before, after=after,
+                note=note)
+    return program
+
+
+def _fk(item: Item, name: str):
+    return getattr(item, name) if getattr(item, f"{name}_id") is not None else None
+
+
+def _validate_item(item: Item, program: Program, acting_user, errors: dict, *, team_members, old: Item | None = None,
+                   old_team: set | None = None):
+    """The rules of an item, on creation (`old` None) and on change (the values as they were in `old`)."""
+    if item.kind not in ItemKind.values:
         errors["kind"] = _("Choose inspection, regular supervision or thematic supervision.")
-    topic = _text(topic, "topic", errors, required=True, limit=500)
+    item.topic = _text(item.topic, "topic", errors, required=True, limit=500)
+    period_from, period_to, starts_on, ends_on = item.period_from, item.period_to, item.starts_on, item.ends_on
     for field, day in (("period_from", period_from), ("period_to", period_to), ("starts_on", starts_on),
                        ("ends_on", ends_on)):
         _check_date(day, field, errors)
@@ -120,6 +180,7 @@ def create_item(program: Program, *, acting_user, kind: str, subject_unit, topic
             errors["starts_on"] = _("An item of the %(year)s programme starts in %(year)s.") % {"year": program.year}
     if "period_from" not in errors and "starts_on" not in errors and period_from > starts_on:
         errors["period_from"] = _("The period under review cannot begin after the item starts.")
+    subject_unit, subject_member = _fk(item, "subject_unit"), _fk(item, "subject_member")
     if subject_unit is None:
         errors["subject_unit"] = _("Choose the unit inspected or supervised.")
     elif not subject_unit.path.startswith(program.unit.path) or subject_unit.pk == program.unit_id:
@@ -129,31 +190,125 @@ def create_item(program: Program, *, acting_user, kind: str, subject_unit, topic
     if subject_member is not None and subject_unit is not None and not subject_member.unit.path.startswith(
             subject_unit.path):
         errors["subject_member"] = _("The member must belong to the subject unit.")
-    visible_members = access.visible_members(acting_user)
-    people = [m for m in [team_head, *team_members] if m is not None]
-    if people and visible_members.filter(pk__in={m.pk for m in people}).count() != len({m.pk for m in people}):
+    if old is not None and (old.status != ItemStatus.PLANNED or old.self_report_at) and (
+            item.subject_unit_id != old.subject_unit_id or item.subject_member_id != old.subject_member_id):
+        errors.setdefault("subject_unit", _("The subject has been asked for its self-report: it can no longer "
+                                            "change."))
+    # Only the people, document and plan newly chosen must be visible to the user who changes the item.
+    people = {m.pk for m in [_fk(item, "team_head"), *team_members] if m is not None}
+    if old is not None:
+        people -= (old_team or set()) | {old.team_head_id}
+    if people and access.visible_members(acting_user).filter(pk__in=people).count() != len(people):
         errors["team_members"] = _("Choose team members you can see.")
-    if document is not None:
+    if item.document is not None and (old is None or item.document_id != old.document_id):
         from quantriet.documents.selectors import visible_documents
 
-        if not visible_documents(acting_user).filter(pk=document.pk).exists():
+        if not visible_documents(acting_user).filter(pk=item.document_id).exists():
             errors["document"] = _("Choose a document of the library that you can see.")
-    if plan is not None:
+    if item.plan is not None and (old is None or item.plan_id != old.plan_id):
         from quantriet.plans.selectors import visible_plans
 
-        if not visible_plans(acting_user).filter(pk=plan.pk).exists():
+        if not visible_plans(acting_user).filter(pk=item.plan_id).exists():
             errors["plan"] = _("Choose a plan that you can see.")
+    if old is not None and item.status == ItemStatus.SELF_REPORT and "period_to" not in errors and "ends_on" not in errors and \
+            not period_to < item.self_report_due <= ends_on:
+        errors.setdefault("ends_on", _("The self-report is due on %(day)s: the period under review must end before "
+                                       "it and the item end on or after it.") % {
+            "day": item.self_report_due.strftime("%d/%m/%Y")})
+    if old is not None and "starts_on" not in errors:
+        early = Recommendation.objects.filter(conclusion__item=item, deadline__lt=starts_on).order_by(
+            "deadline").first()
+        if early is not None:
+            errors["starts_on"] = _("A recommendation of the draft conclusion is due on %(day)s, before this "
+                                    "start.") % {"day": early.deadline.strftime("%d/%m/%Y")}
+
+
+@transaction.atomic
+def create_item(program: Program, *, acting_user, kind: str, subject_unit, topic: str, period_from, period_to,
+                starts_on, ends_on, subject_member=None, document=None, plan=None, team_head=None,
+                team_members=()) -> Item:
+    program = Program.objects.select_related("unit").get(pk=program.pk)
+    _require_manage(acting_user, program)
+    errors: dict = {}
+    item = Item(program=program, kind=kind, subject_unit=subject_unit, subject_member=subject_member, topic=topic,
+                document=document, plan=plan, period_from=period_from, period_to=period_to, starts_on=starts_on,
+                ends_on=ends_on, team_head=team_head)
+    _validate_item(item, program, acting_user, errors, team_members=team_members)
     if errors:
         raise ValidationError(errors)
-    item = Item.objects.create(program=program, kind=kind, subject_unit=subject_unit, subject_member=subject_member,
-                               topic=topic, document=document, plan=plan, period_from=period_from,
-                               period_to=period_to, starts_on=starts_on, ends_on=ends_on, team_head=team_head)
+    item.save()
     if team_members:
         item.team_members.set(team_members)
     after = audit.snapshot(item, ITEM_AUDITED)
     after["team_member_ids"] = sorted(m.pk for m in team_members)
     _record("oversight.item.create", item, program, actor=acting_user, after=after)
     return item
+
+
+def _require_open_item(item: Item):
+    if item.status in (ItemStatus.CONCLUDED, ItemStatus.CLOSED) or has_issued_conclusion(item):
+        raise ValidationError(_("The conclusion of this item is issued: the item can no longer be changed."))
+
+
+def _item_snapshot(item: Item, team_ids) -> dict:
+    data = audit.snapshot(item, ITEM_AUDITED)
+    data["team_member_ids"] = sorted(team_ids)
+    return data
+
+
+@transaction.atomic
+def update_item(item: Item, *, acting_user, **changes) -> Item:
+    """Change an item (kind, subject, topic, document, plan, period, schedule, team) until its conclusion is
+    issued; the rules are those of `create_item`."""
+    unknown = set(changes) - ITEM_EDITABLE
+    if unknown:
+        raise TypeError(f"unexpected fields: {sorted(unknown)}")
+    item = _locked_item(item)
+    _require_manage(acting_user, item)
+    _require_open_item(item)
+    program = item.program
+    old = Item.objects.get(pk=item.pk)
+    old_team = set(item.team_members.values_list("pk", flat=True))
+    before = _item_snapshot(item, old_team)
+    team_members = changes.pop("team_members", None)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    errors: dict = {}
+    _validate_item(item, program, acting_user, errors, old=old, old_team=old_team,
+                   team_members=list(team_members) if team_members is not None else [])
+    if errors:
+        raise ValidationError(errors)
+    item.save()
+    team_ids = old_team
+    if team_members is not None:
+        item.team_members.set(team_members)
+        team_ids = {m.pk for m in team_members}
+    after = _item_snapshot(item, team_ids)
+    if after != before:
+        _record("oversight.item.update", item, program, actor=acting_user, before=before, after=after)
+    return item
+
+
+def can_delete_item(item: Item) -> bool:
+    return not (Conclusion.objects.filter(item=item).exists() or item.notes.exists() or item.self_report_at
+                or item.self_report_file or item.self_report_text)
+
+
+@transaction.atomic
+def delete_item(item: Item, *, acting_user) -> Program:
+    """Withdraw an item from its programme: only while it has no conclusion (even a draft), no working note and
+    no self-report. Returns the programme."""
+    item = _locked_item(item)
+    _require_manage(acting_user, item)
+    _require_open_item(item)
+    if not can_delete_item(item):
+        raise ValidationError(_("This item already has a self-report, working notes or a conclusion: it can no "
+                                "longer be withdrawn from the programme."))
+    program = item.program
+    _record("oversight.item.delete", item, program, actor=acting_user,
+            before=_item_snapshot(item, item.team_members.values_list("pk", flat=True)), note=f"programme {program.pk}")
+    item.delete()
+    return program
 
 
 @transaction.atomic

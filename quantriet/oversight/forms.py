@@ -5,6 +5,9 @@ from quantriet.plans.forms import DATE_ATTRS, MultipleFileField, UnitChoiceField
 
 from .models import Body, ItemKind, NoteKind
 
+#: The fields of `ItemForm` that take party card numbers, and whether they take several.
+MEMBER_FIELDS = {"subject_member_card": False, "team_head_card": False, "team_cards": True}
+
 
 class ProgramForm(forms.Form):
     unit = UnitChoiceField(label=_("Issuing unit"), queryset=None)
@@ -15,6 +18,12 @@ class ProgramForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+
+class ProgramEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=500)
+    year = forms.IntegerField(label=_("Year"), min_value=1930, max_value=2100)
+    body = forms.ChoiceField(label=_("Body"), choices=Body.choices)
 
 
 class MemberCardsField(forms.CharField):
@@ -44,7 +53,10 @@ class ItemForm(forms.Form):
     team_head_card = forms.CharField(label=_("Head of the team (party card number)"), required=False, max_length=8)
     team_cards = MemberCardsField(label=_("Team members (party card numbers)"), required=False, max_length=500)
 
-    def __init__(self, *args, units, documents, plans, members, **kwargs):
+    def __init__(self, *args, units, documents, plans, members, item=None, **kwargs):
+        self.item = item
+        if item is not None:
+            kwargs.setdefault("initial", self.initial_for(item))
         super().__init__(*args, **kwargs)
         self.members = members
         self.fields["subject_unit"].queryset = units
@@ -52,6 +64,16 @@ class ItemForm(forms.Form):
         self.fields["document"].label_from_instance = lambda d: f"{d.canonical_number} {d.title[:80]}"
         self.fields["plan"].queryset = plans
         self.fields["plan"].label_from_instance = lambda p: f"{p.canonical_number or '—'} {p.title[:80]}"
+
+    @staticmethod
+    def initial_for(item) -> dict:
+        cards = [m.card_number for m in item.team_members.all() if m.card_number]
+        return {"kind": item.kind, "subject_unit": item.subject_unit_id, "topic": item.topic,
+                "document": item.document_id, "plan": item.plan_id, "period_from": item.period_from,
+                "period_to": item.period_to, "starts_on": item.starts_on, "ends_on": item.ends_on,
+                "subject_member_card": item.subject_member.card_number if item.subject_member_id else "",
+                "team_head_card": item.team_head.card_number if item.team_head_id else "",
+                "team_cards": ", ".join(cards)}
 
     def _member(self, card, field):
         if not card:
@@ -73,6 +95,14 @@ class ItemForm(forms.Form):
             member = self._member(card, "team_cards")
             if member is not None:
                 team.append(member)
+        if self.item is not None:
+            # Members without a card number cannot be written in the card fields: they stay as they were.
+            item = self.item
+            if data["subject_member"] is None and item.subject_member_id and not item.subject_member.card_number:
+                data["subject_member"] = item.subject_member
+            if data["team_head"] is None and item.team_head_id and not item.team_head.card_number:
+                data["team_head"] = item.team_head
+            team += [m for m in item.team_members.all() if not m.card_number and m not in team]
         data["team_members"] = team
         return data
 

@@ -169,3 +169,9 @@ def unit_history(user, unit: Unit) -> QuerySet:
     """Items on the unit or its subtree (members included), as the user may see them, oldest programme first."""
     return visible_items(user).filter(subject_unit__path__startswith=unit.path).select_related(
         "program", "program__unit", "subject_unit", "subject_member").order_by("starts_on", "pk")
+
+
+def team_candidates(user, program: Program) -> QuerySet:
+    """Active members of the inspecting unit's subtree that the user sees: who the item form's picker offers
+    (card numbers of other members the user sees are still accepted)."""
+    return access.visible_members(user).filter(unit__path__startswith=program.unit.path).active()

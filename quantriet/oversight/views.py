@@ -12,19 +12,20 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
 from quantriet.core.forms import apply_validation_error
+from quantriet.core.text import nfc
 from quantriet.plans.models import Report, ReportStatus
 from quantriet.units.models import Unit
 
 from . import actions, exports, selectors
 from .forms import (
-    ConclusionForm, DateForm, DueForm, ItemForm, NoteForm, ProgramForm, RecommendationForm,
-    RecommendationReportForm, ReviewForm, SelfReportForm,
+    MEMBER_FIELDS, ConclusionForm, DateForm, DueForm, ItemForm, NoteForm, ProgramEditForm, ProgramForm,
+    RecommendationForm, RecommendationReportForm, ReviewForm, SelfReportForm,
 )
 from .models import Conclusion, Item, ItemStatus, Program, Recommendation
 from .permissions import INSPECTING, SUBJECT, TEAM
@@ -109,6 +110,23 @@ def program_create(request):
     return _form_page(request, form, title=_("New inspection and supervision programme"))
 
 
+@login_required
+def program_edit(request, pk):
+    program = _program_or_404(request, pk)
+    if not selectors.can_manage(request.user, program):
+        _denied(request, f"edit oversight programme {pk}")
+    form = ProgramEditForm(request.POST or None, initial={"title": program.title, "year": program.year,
+                                                          "body": program.body})
+    if request.method == "POST" and form.is_valid():
+        _result, ok = _run(request, form, lambda: actions.update_program(program, acting_user=request.user,
+                                                                         **form.cleaned_data),
+                           what=f"edit oversight programme {pk}")
+        if ok:
+            messages.success(request, _("Programme saved."))
+            return redirect("oversight:program-detail", pk=program.pk)
+    return _form_page(request, form, title=_("Edit the programme"), program=program)
+
+
 def _items_of(request, program):
     items = list(selectors.visible_items(request.user, program.items.all()).select_related(
         "subject_unit", "subject_member", "team_head", "program", "program__unit").prefetch_related("team_members"))
@@ -149,19 +167,29 @@ def program_export(request, pk):
 
 # --- items -----------------------------------------------------------------------------------
 
-@login_required
-def item_create(request, pk):
-    program = _program_or_404(request, pk)
-    if not selectors.can_manage(request.user, program):
-        _denied(request, f"add item to oversight programme {pk}")
+def _item_form(request, program: Program, item: Item | None = None) -> ItemForm:
     from quantriet.documents.selectors import visible_documents
     from quantriet.plans.selectors import visible_plans
 
     units = Unit.objects.filter(path__startswith=program.unit.path).exclude(pk=program.unit_id).filter(
         depth__lte=program.unit.depth + 2).select_related("kind").order_by("path")
-    form = ItemForm(request.POST or None, units=units, documents=visible_documents(request.user).order_by("-issued_on"),
+    return ItemForm(request.POST or None, units=units,
+                    documents=visible_documents(request.user).order_by("-issued_on"),
                     plans=visible_plans(request.user).filter(status__in=["issued", "amended", "closed"]).order_by(
-                        "-issued_on"), members=access.visible_members(request.user))
+                        "-issued_on"), members=access.visible_members(request.user), item=item)
+
+
+def _item_form_page(request, form, *, title, program, item=None):
+    return render(request, "oversight/item_form.html", {"form": form, "title": title, "program": program,
+                                                        "item": item, "member_fields": MEMBER_FIELDS})
+
+
+@login_required
+def item_create(request, pk):
+    program = _program_or_404(request, pk)
+    if not selectors.can_manage(request.user, program):
+        _denied(request, f"add item to oversight programme {pk}")
+    form = _item_form(request, program)
     if request.method == "POST" and form.is_valid():
         item, ok = _run(request, form, lambda: actions.create_item(program, acting_user=request.user,
                                                                    **form.cleaned_data),
@@ -169,7 +197,75 @@ def item_create(request, pk):
         if ok:
             messages.success(request, _("Item added to the programme."))
             return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("New inspection or supervision"), program=program)
+    return _item_form_page(request, form, title=_("New inspection or supervision"), program=program)
+
+
+def _refuse_if_concluded(request, item: Item):
+    """Issued conclusions and their items are immutable (closing aside): a clear message instead of a form."""
+    if item.status in (ItemStatus.CONCLUDED, ItemStatus.CLOSED) or actions.has_issued_conclusion(item):
+        messages.error(request, _("The conclusion of this item is issued: the item can no longer be changed."))
+        return redirect("oversight:item-detail", pk=item.pk)
+    return None
+
+
+@login_required
+def item_edit(request, pk):
+    item = _managed_item(request, pk, "edit")
+    refused = _refuse_if_concluded(request, item)
+    if refused:
+        return refused
+    form = _item_form(request, item.program, item)
+    if request.method == "POST" and form.is_valid():
+        _result, ok = _run(request, form, lambda: actions.update_item(item, acting_user=request.user,
+                                                                      **form.cleaned_data),
+                           what=f"edit oversight item {pk}")
+        if ok:
+            messages.success(request, _("Item saved."))
+            return redirect("oversight:item-detail", pk=item.pk)
+    return _item_form_page(request, form, title=_("Edit the inspection or supervision"), program=item.program,
+                           item=item)
+
+
+@login_required
+@require_POST
+def item_delete(request, pk):
+    item = _managed_item(request, pk, "delete")
+    refused = _refuse_if_concluded(request, item)
+    if refused:
+        return refused
+    try:
+        program = actions.delete_item(item, acting_user=request.user)
+    except ActionDenied:
+        _denied(request, f"delete oversight item {pk}")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("oversight:item-detail", pk=item.pk)
+    messages.success(request, _("Item withdrawn from the programme."))
+    return redirect("oversight:program-detail", pk=program.pk)
+
+
+SEARCH_LIMIT = 20
+
+
+@login_required
+@require_GET
+def member_search(request, pk):
+    """HTMX partial for the item form: members of the inspecting unit's subtree whose name (accents ignored) or
+    card number matches ?q=, to put their card number in the field ?field= of the form."""
+    program = _program_or_404(request, pk)
+    if not selectors.can_manage(request.user, program):
+        _denied(request, f"search members for oversight programme {pk}")
+    field = request.GET.get("field", "")
+    if field not in MEMBER_FIELDS:
+        field = "team_cards"
+    query = nfc(request.GET.get("q", "")).strip()[:100]
+    members = []
+    if len(query) >= 2:
+        members = list(selectors.team_candidates(request.user, program).search(query).select_related(
+            "unit").order_by("sort_key", "pk")[:SEARCH_LIMIT + 1])
+    return render(request, "oversight/_member_results.html", {
+        "members": members[:SEARCH_LIMIT], "more": len(members) > SEARCH_LIMIT, "query": query, "field": field,
+        "short": 0 < len(query) < 2})
 
 
 @login_required
@@ -177,6 +273,7 @@ def item_detail(request, pk):
     item = _item_or_404(request, pk)
     relation = selectors.relation(request.user, item)
     private = relation in (INSPECTING, TEAM)
+    can_manage = selectors.can_manage(request.user, item)
     conclusion = Conclusion.objects.filter(item=item).first()
     if conclusion is not None and not (private or conclusion.is_issued):
         conclusion = None
@@ -193,7 +290,13 @@ def item_detail(request, pk):
         "item": item, "program": item.program, "relation": relation, "private": private,
         "notes": selectors.visible_notes(request.user).filter(item=item).select_related("author") if private else [],
         "conclusion": conclusion, "recommendations": recommendations,
-        "can_manage": selectors.can_manage(request.user, item),
+        "can_manage": can_manage,
+        "can_edit": can_manage and item.status not in (ItemStatus.CONCLUDED, ItemStatus.CLOSED) and not (
+            conclusion is not None and conclusion.is_issued),
+        "can_delete": can_manage and item.status in (ItemStatus.PLANNED, ItemStatus.SELF_REPORT)
+        and actions.can_delete_item(item),
+        "awaiting_review": sum(1 for row in recommendations for rep in row["reports"]
+                               if rep.status == ReportStatus.SUBMITTED),
         "can_add_note": selectors.can_add_note(request.user, item),
         "can_self_report": selectors.can_self_report(request.user, item),
         "show_self_report": relation in (INSPECTING, TEAM, SUBJECT),
@@ -420,8 +523,19 @@ def _open_rows(request):
     if request.GET.get("unit"):
         unit = access.get_in_scope_or_404(request, access.visible_units(request.user), pk=_id(request.GET["unit"]))
     today = timezone.localdate()
-    rows = [{"recommendation": r, **selectors.age(r, today)}
-            for r in selectors.open_recommendations(request.user, unit)[:1000]]
+    recommendations = list(selectors.open_recommendations(request.user, unit)[:1000])
+    pending: dict = {}
+    for report in Report.objects.filter(task_id__in=[r.task_id for r in recommendations if r.task_id],
+                                        status=ReportStatus.SUBMITTED).order_by("as_of", "pk"):
+        pending.setdefault(report.task_id, []).append(report)
+    managed: dict = {}
+    rows = []
+    for r in recommendations:
+        program_unit = r.conclusion.item.program.unit
+        if program_unit.pk not in managed:
+            managed[program_unit.pk] = selectors.can_manage_unit(request.user, program_unit)
+        rows.append({"recommendation": r, "pending": pending.get(r.task_id, []), "can_review": managed[program_unit.pk],
+                     **selectors.age(r, today)})
     return unit, rows
 
 
