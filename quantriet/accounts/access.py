@@ -20,6 +20,7 @@ EDIT_MEMBERS = "edit_members"
 EDIT_UNITS = "edit_units"
 MANAGE_ROLES = "manage_roles"
 VIEW_AUDIT = "view_audit"
+MANAGE_OVERSIGHT = "manage_oversight"  # inspection and supervision (quantriet/oversight)
 
 ALLOWED = {
     VIEW: {Role.ADMIN, Role.OFFICE, Role.SECRETARY, Role.INSPECTOR, Role.LEADER},
@@ -27,6 +28,7 @@ ALLOWED = {
     EDIT_UNITS: {Role.ADMIN, Role.OFFICE},
     MANAGE_ROLES: {Role.ADMIN, Role.OFFICE},
     VIEW_AUDIT: {Role.ADMIN, Role.OFFICE, Role.INSPECTOR, Role.LEADER},
+    MANAGE_OVERSIGHT: {Role.ADMIN, Role.OFFICE, Role.INSPECTOR},
 }
 #: Roles an office may grant inside its subtree; only administrators grant these and admin.
 GRANTABLE_BY_OFFICE = {Role.OFFICE, Role.SECRETARY, Role.INSPECTOR, Role.LEADER, Role.MEMBER}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
+from quantriet.core.actions import check_date as _check_date
 from quantriet.core.text import nfc
 from quantriet.documents import files as document_files
 
@@ -26,7 +27,6 @@ from .models import (
     Body, Conclusion, Item, ItemKind, ItemStatus, Note, NoteKind, Program, Recommendation, RecommendationStatus,
 )
 
-EARLIEST = datetime.date(1930, 2, 3)
 MAX_TEXT = 20000
 ITEM_AUDITED = ["program", "kind", "subject_unit", "subject_member", "topic", "document", "plan", "period_from",
                 "period_to", "starts_on", "ends_on", "team_head", "status", "self_report_due", "closed_on"]
@@ -51,15 +51,6 @@ def _require_manage(user, item_or_program):
         raise ActionDenied(target=str(item_or_program))
 
 
-def _check_date(day, field: str, errors: dict, *, allow_future=True):
-    if day is None:
-        errors.setdefault(field, _("This field is required."))
-    elif not isinstance(day, datetime.date):
-        errors.setdefault(field, _("Enter a valid date."))
-    elif day < EARLIEST or day.year > 2100:
-        errors.setdefault(field, _("Enter a date between 03/02/1930 and 2100."))
-    elif not allow_future and day > timezone.localdate():
-        errors.setdefault(field, _("The date cannot be in the future."))
 
 
 def _text(value, field: str, errors: dict, *, required=False, limit=MAX_TEXT) -> str:

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class OversightConfig(AppConfig):
     name = "quantriet.oversight"
     verbose_name = _("Inspection and supervision")
-
-    def ready(self):
-        from . import permissions
-
-        permissions.register()

@@ -1,9 +1,7 @@
 """Who inspects and who is inspected.
 
-The access action `MANAGE` ("manage_oversight"): committee office staff, inspectors (ủy ban kiểm tra)
-and administrators whose scope covers the inspecting unit. It is registered in
-`quantriet.accounts.access.ALLOWED` when the app loads (the file itself is not changed), so
-`access.scope_paths(user, MANAGE)` and `access.can(user, MANAGE, path)` work as for the built-in actions.
+The access action `MANAGE` (`access.MANAGE_OVERSIGHT`): committee office staff, inspectors (ủy ban kiểm
+tra) and administrators whose scope covers the inspecting unit.
 
 Relations of a user to an item (strongest first):
 - ``inspecting``: the user's view scope covers the inspecting unit (the body and those above it): everything;
@@ -14,15 +12,10 @@ Relations of a user to an item (strongest first):
 from __future__ import annotations
 
 from quantriet.accounts import access
-from quantriet.accounts.models import Role
 
-MANAGE = "manage_oversight"
-ROLES = {Role.ADMIN, Role.OFFICE, Role.INSPECTOR}
+MANAGE = access.MANAGE_OVERSIGHT
 
 INSPECTING = "inspecting"
 TEAM = "team"
 SUBJECT = "subject"
 
-
-def register() -> None:
-    access.ALLOWED.setdefault(MANAGE, set(ROLES))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from quantriet.accounts import access
 from quantriet.core import audit
 from quantriet.core.actions import ActionDenied
+from quantriet.core.actions import check_date as _check_date
 from quantriet.core.text import nfc
 from quantriet.documents import files as document_files
 
@@ -28,7 +29,6 @@ from .models import (
     Plan, PlanKind, PlanStatus, Report, ReportStatus, Task, path_segment,
 )
 
-EARLIEST = datetime.date(1930, 2, 3)
 PLAN_AUDITED = ["unit", "kind", "title", "summary", "assignment", "status", "number", "canonical_number", "term",
                 "issued_on", "amended_on", "closed_on", "place", "signing_authority", "signer_title", "signer_name",
                 "recipients"]
@@ -88,15 +88,6 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
     return number
 
 
-def _check_date(day, field: str, errors: dict, *, allow_future=True):
-    if day is None:
-        errors.setdefault(field, _("This field is required."))
-    elif not isinstance(day, datetime.date):
-        errors.setdefault(field, _("Enter a valid date."))
-    elif day < EARLIEST or day.year > 2100:
-        errors.setdefault(field, _("Enter a date between 03/02/1930 and 2100."))
-    elif not allow_future and day > timezone.localdate():
-        errors.setdefault(field, _("The date cannot be in the future."))
 
 
 # --- plans -----------------------------------------------------------------------------------
