@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("quantriet.conferences.api_urls")),
     path("", include("quantriet.study.api_urls")),
     path("", include("quantriet.plans.api_urls")),
+    path("", include("quantriet.members.api_urls")),  # lifecycle: before the router's members/{id}/
     path("oversight/", include("quantriet.oversight.api_urls")),
     path("", include(router.urls)),
 ]

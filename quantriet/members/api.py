@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -85,6 +86,7 @@ class MeSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.DictField())
 
 
+@extend_schema(responses=MeSerializer)
 @api_view(["GET"])
 def me(request):
     """The signed-in user, their member record and their roles."""

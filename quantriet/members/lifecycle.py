@@ -221,11 +221,12 @@ def cancel_transfer(transfer: Transfer, *, acting_user, note: str = "") -> Trans
 
 
 def pending_transfers(user):
-    """Pending transfers visible to the user: outgoing (from their scope) and incoming (to it)."""
+    """Pending transfers visible to the user: outgoing (from their scope) and incoming (to it). For a user
+    whose scope is everywhere every transfer is both (they may confirm any of them as the receiving side)."""
     scope = access.scope_paths(user, access.VIEW)
     qs = Transfer.objects.filter(status=TransferStatus.PENDING).select_related("member", "from_unit", "to_unit")
     if scope is None:
-        return qs, qs.none()
+        return qs, qs
     outgoing = qs.filter(from_unit__in=Unit.objects.under_paths(scope))
     incoming = qs.filter(to_unit__in=Unit.objects.under_paths(scope))
     return outgoing, incoming
