@@ -4,14 +4,11 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quantriet.core.partydoc import FIXED_HEADER, PartyDocument, default_place, issuing_body, vietnamese_date
 from quantriet.members.models import Member
 
 from . import selectors
 from .models import Attendance, AttendanceStatus, Invitation
-
-FONT = "Times New Roman"
-_PLACE_PREFIXES = ("tỉnh ủy ", "thành ủy ", "huyện ủy ", "thị ủy ", "đảng ủy ", "đảng bộ xã ", "đảng bộ phường ",
-                   "đảng bộ thị trấn ", "đảng bộ ", "chi bộ ", "ủy ban nhân dân ")
 
 
 def qr_svg(text: str) -> bytes:
@@ -22,20 +19,6 @@ def qr_svg(text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
-
-
-def place_name(unit) -> str:
-    """'Tỉnh ủy Tuyên Quang' → 'Tuyên Quang' for the place-and-date line."""
-    name = unit.name
-    lowered = name.lower()
-    for prefix in _PLACE_PREFIXES:
-        if lowered.startswith(prefix):
-            return name[len(prefix):]
-    return name
-
-
-def vietnamese_date(day) -> str:
-    return f"ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 def signin_sheet_content(site, session=None) -> dict:
@@ -51,9 +34,9 @@ def signin_sheet_content(site, session=None) -> dict:
     rows = [(str(number), member.full_name, ", ".join(filter(None, [member.positions_text, member.unit.name])))
             for number, member in enumerate(members, start=1)]
     return {
-        "issuer": conference.organizer.name.upper(),
-        "party": "ĐẢNG CỘNG SẢN VIỆT NAM",
-        "date_line": f"{place_name(conference.organizer)}, {vietnamese_date(day)}",
+        "issuer": issuing_body(conference.organizer),
+        "party": FIXED_HEADER,
+        "date_line": f"{default_place(conference.organizer)}, {vietnamese_date(day)}",
         "heading": ("DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ" if conference.kind != "cell_meeting"
                     else "DANH SÁCH ĐẢNG VIÊN DỰ SINH HOẠT CHI BỘ"),
         "title": conference.title,
@@ -66,66 +49,18 @@ def signin_sheet_content(site, session=None) -> dict:
 
 
 def signin_sheet_docx(site, session=None) -> bytes:
-    """The party document layout (Hướng dẫn 36-HD/VPTW): issuing body left, 'ĐẢNG CỘNG SẢN VIỆT NAM'
-    right, place and date in italics, Times New Roman 13–14 pt; the invited with a signature column."""
-    from docx import Document as Docx
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
+    """The party document layout (core.partydoc): the header with the place and date in its second row,
+    as on the PDF; the invited with a signature column."""
     content = signin_sheet_content(site, session)
-    doc = Docx()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    style = doc.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(14)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-
-    def para(cell_or_doc, text, *, bold=False, italic=False, size=14, align=WD_ALIGN_PARAGRAPH.CENTER):
-        is_fresh_cell = hasattr(cell_or_doc, "_tc") and len(cell_or_doc.paragraphs) == 1 \
-            and not cell_or_doc.paragraphs[0].runs
-        p = cell_or_doc.paragraphs[0] if is_fresh_cell else cell_or_doc.add_paragraph()
-        p.alignment = align
-        run = p.add_run(text)
-        run.bold, run.italic = bold, italic
-        run.font.size = Pt(size)
-        run.font.name = FONT
-        return p
-
-    header = doc.add_table(rows=2, cols=2)
-    header.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = header.rows[0].cells
-    para(left, content["issuer"], bold=True, size=13)
-    para(left, "*", size=13)
-    para(right, content["party"], bold=True, size=14)
-    para(header.rows[1].cells[1], content["date_line"], italic=True, size=14)
-
-    para(doc, content["heading"], bold=True, size=14)
-    para(doc, content["title"], bold=True, size=14)
-    para(doc, content["site_line"], italic=True, size=13)
-    if content["session_line"]:
-        para(doc, content["session_line"], italic=True, size=13)
-
-    table = doc.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    widths = [Cm(1.2), Cm(5.5), Cm(6.3), Cm(3)]
-    for cell, text, width in zip(table.rows[0].cells, content["columns"], widths):
-        cell.width = width
-        para(cell, text, bold=True, size=13)
-    for row in content["rows"]:
-        cells = table.add_row().cells
-        for cell, text, width in zip(cells, [*row, ""], widths):
-            cell.width = width
-            para(cell, text, size=13, align=WD_ALIGN_PARAGRAPH.LEFT if text and not text.isdigit()
-                 else WD_ALIGN_PARAGRAPH.CENTER)
-    para(doc, content["total_line"], italic=True, size=13, align=WD_ALIGN_PARAGRAPH.LEFT)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+    doc = PartyDocument(issuing_body=content["issuer"], number_line="", place_date=content["date_line"],
+                        two_rows=True)
+    doc.title(content["heading"], content["title"], rule=False)
+    doc.subtitle(content["site_line"], size=13)
+    doc.subtitle(content["session_line"], size=13)
+    doc.table(content["columns"], [[*row, ""] for row in content["rows"]], size=13, widths=[1.2, 5.5, 6.3, 3],
+              centre=(0, 3), centre_header=True)
+    doc.paragraph(content["total_line"], italic=True)
+    return doc.to_bytes()
 
 
 #: Blank numbered rows at the end of the printed sheet, for people who come without an invitation.

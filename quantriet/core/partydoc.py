@@ -12,36 +12,83 @@ plain paragraphs and tables.
     doc.heading("I. …"); doc.paragraph("…"); doc.table(["A", "B"], [["1", "2"]])
     doc.footer(recipients=["- …"], authority="T/M BAN THƯỜNG VỤ", signer_title="BÍ THƯ", signer_name="…")
     content = doc.to_bytes()
+
+Also the pieces every party document needs: `issuing_body` and `default_place` of a unit,
+`vietnamese_date`, and `new_document` (the A4 page and Times New Roman style alone, for documents
+with another layout such as the member record sheet).
 """
 from __future__ import annotations
 
 import io
+import re
 
 FIXED_HEADER = "ĐẢNG CỘNG SẢN VIỆT NAM"
 
 
+def issuing_body(unit) -> str:
+    """The committee's name as it heads its documents: "Đảng bộ tỉnh Tuyên Quang" → "TỈNH ỦY TUYÊN QUANG"."""
+    name = unit.name.strip()
+    for prefix, replacement in (("đảng bộ tỉnh ", "TỈNH ỦY "), ("đảng bộ huyện ", "HUYỆN ỦY "),
+                                ("đảng bộ thành phố ", "THÀNH ỦY "), ("đảng bộ xã ", "ĐẢNG ỦY XÃ "),
+                                ("đảng bộ phường ", "ĐẢNG ỦY PHƯỜNG "), ("đảng bộ thị trấn ", "ĐẢNG ỦY THỊ TRẤN ")):
+        if name.lower().startswith(prefix):
+            return replacement + name[len(prefix):].upper()
+    return name.upper()
+
+
+_PLACE_PREFIX = re.compile(
+    r"^(?:đảng bộ|đảng ủy|đảng uỷ|tỉnh ủy|huyện ủy|thành ủy|thị ủy|chi bộ|ủy ban nhân dân|uỷ ban nhân dân)\s+"
+    r"(?:tỉnh|huyện|thành phố|thị xã|xã|phường|thị trấn|đặc khu)?\s*", re.IGNORECASE)
+
+
+def default_place(unit) -> str:
+    """"Tỉnh ủy Tuyên Quang" / "Đảng bộ xã Sơn Nam" → "Tuyên Quang" / "Sơn Nam" (the place of the date line)."""
+    return _PLACE_PREFIX.sub("", unit.name.strip()) or unit.name
+
+
+def vietnamese_date(day) -> str:
+    """"ngày 05 tháng 02 năm 2024", "ngày 20 tháng 11 năm 2023": a day below 10 and the months 1 and 2
+    take a leading zero (Hướng dẫn 36-HD/VPTW)."""
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}" if day.month < 3 else \
+        f"ngày {day.day:02d} tháng {day.month} năm {day.year}"
+
+
+def new_document(*, font_size: int = 14, right_margin: float = 1.5):
+    """An empty python-docx document: A4, margins 2 cm top and bottom, 3 cm left, `right_margin` cm right;
+    Times New Roman `font_size` pt as the Normal style, 3 pt after each paragraph."""
+    from docx import Document as Docx
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Docx()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(right_margin)
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(font_size)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
+    style.paragraph_format.space_after = Pt(3)
+    return doc
+
+
 class PartyDocument:
-    def __init__(self, *, issuing_body: str, number_line: str, place_date: str, superior_body: str = ""):
-        from docx import Document as Docx
+    """`number_line` may be empty (no "Số …" line). With `two_rows` the header table has a second row
+    holding the number line on the left and the place and date on the right, level with each other
+    (the sign-in sheet, laid out like its PDF twin)."""
+
+    def __init__(self, *, issuing_body: str, number_line: str, place_date: str, superior_body: str = "",
+                 two_rows: bool = False):
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
         from docx.shared import Cm, Pt
 
         self._align = WD_ALIGN_PARAGRAPH
         self._pt, self._cm = Pt, Cm
-        self.doc = doc = Docx()
-        section = doc.sections[0]
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-        section.left_margin, section.right_margin = Cm(3), Cm(1.5)
-        style = doc.styles["Normal"]
-        style.font.name = "Times New Roman"
-        style.font.size = Pt(14)
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
-        style.paragraph_format.space_after = Pt(3)
+        self.doc = doc = new_document()
 
-        header = doc.add_table(rows=1, cols=2)
+        header = doc.add_table(rows=2 if two_rows else 1, cols=2)
         header.alignment = WD_TABLE_ALIGNMENT.CENTER
         left, right = header.rows[0].cells
         left.width, right.width = Cm(7.5), Cm(9)
@@ -54,15 +101,25 @@ class PartyDocument:
         run = first.add_run(issuing_body)
         run.bold, run.font.size = True, Pt(14)
         self._add(left, "*", align=WD_ALIGN_PARAGRAPH.CENTER)
-        self._add(left, number_line, align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
         right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = right.paragraphs[0].add_run(FIXED_HEADER)
         run.bold, run.underline, run.font.size = True, True, Pt(15)
-        self._add(right, place_date, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        if two_rows:
+            number_cell, date_cell = header.rows[1].cells
+            number_cell.width, date_cell.width = Cm(7.5), Cm(9)
+            if number_line:
+                self._write(number_cell.paragraphs[0], number_line, align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
+            self._write(date_cell.paragraphs[0], place_date, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        else:
+            if number_line:
+                self._add(left, number_line, align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
+            self._add(right, place_date, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
         self._add(doc, "")
 
-    def _add(self, container, text="", *, bold=False, italic=False, size=None, align=None, underline=False):
-        p = container.add_paragraph()
+    def _add(self, container, text="", **formatting):
+        return self._write(container.add_paragraph(), text, **formatting)
+
+    def _write(self, p, text="", *, bold=False, italic=False, size=None, align=None, underline=False):
         if align is not None:
             p.alignment = align
         run = p.add_run(text)
@@ -71,12 +128,19 @@ class PartyDocument:
             run.font.size = self._pt(size)
         return p
 
-    def title(self, kind: str, summary: str = "") -> None:
-        """The document type ("KẾT LUẬN") and its summary line, centred, then a short rule."""
+    def title(self, kind: str, summary: str = "", *, rule: bool = True) -> None:
+        """The document type ("KẾT LUẬN") and its summary line, centred, then a short rule (unless `rule`
+        is false: lists such as the sign-in sheet have none)."""
         self._add(self.doc, kind, bold=True, size=15, align=self._align.CENTER)
         if summary:
             self._add(self.doc, summary, bold=True, align=self._align.CENTER)
-        self._add(self.doc, "-----", align=self._align.CENTER)
+        if rule:
+            self._add(self.doc, "-----", align=self._align.CENTER)
+
+    def subtitle(self, text: str, *, size: int | None = None) -> None:
+        """A centred line in italics under the title ("Điểm cầu: …"); nothing when `text` is empty."""
+        if text:
+            self._add(self.doc, text, italic=True, size=size, align=self._align.CENTER)
 
     def heading(self, text: str) -> None:
         p = self._add(self.doc, text, bold=True, align=self._align.JUSTIFY)
@@ -90,18 +154,28 @@ class PartyDocument:
             p = self._add(self.doc, line.strip(), italic=italic, align=self._align.JUSTIFY)
             p.paragraph_format.first_line_indent = self._cm(1)
 
-    def table(self, header: list[str], rows: list[list], *, size: int = 12) -> None:
+    def table(self, header: list[str], rows: list[list], *, size: int = 12, widths: list[float] | None = None,
+              centre: tuple[int, ...] = (), centre_header: bool = False) -> None:
+        """A grid with a bold header row. `widths` in cm, one per column; the columns whose index is in
+        `centre` are centred (the header row too with `centre_header`)."""
         table = self.doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, header):
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(str(text))
-            run.bold, run.font.size = True, self._pt(size)
-        for values in rows:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, values):
+
+        def fill(cells, values, *, bold=False):
+            for index, (cell, text) in enumerate(zip(cells, values)):
                 cell.text = ""
-                cell.paragraphs[0].add_run("" if text is None else str(text)).font.size = self._pt(size)
+                run = cell.paragraphs[0].add_run("" if text is None else str(text))
+                run.font.size = self._pt(size)
+                if bold:
+                    run.bold = True
+                if index in centre or (bold and centre_header):
+                    cell.paragraphs[0].alignment = self._align.CENTER
+                if widths:
+                    cell.width = self._cm(widths[index])
+
+        fill(table.rows[0].cells, header, bold=True)
+        for values in rows:
+            fill(table.add_row().cells, values)
 
     def footer(self, *, recipients, authority: str, signer_title: str, signer_name: str = "") -> None:
         """"Nơi nhận" (one line each) on the left, the signing block on the right."""

@@ -202,28 +202,23 @@ def record_fields(member: Member) -> list[tuple[str, str]]:
 
 
 def record_sheet_docx(member: Member) -> bytes:
-    """The member record sheet as an editable Word document (A4, Times New Roman 13 pt)."""
-    from docx import Document
+    """The member record sheet as an editable Word document (A4, Times New Roman 13 pt). A form, not an
+    issued document: the unit and "ĐẢNG CỘNG SẢN VIỆT NAM" with the date, no number, no signing block, so
+    only the page set-up and the date come from core.partydoc."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    style = document.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(13)
+    from quantriet.core.partydoc import FIXED_HEADER, new_document, vietnamese_date
 
+    document = new_document(font_size=13, right_margin=2)
     header = document.add_table(rows=1, cols=2)
     left, right = header.rows[0].cells
     left.paragraphs[0].add_run(member.unit.name.upper()).bold = True
     left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    right.paragraphs[0].add_run("ĐẢNG CỘNG SẢN VIỆT NAM").bold = True
+    right.paragraphs[0].add_run(FIXED_HEADER).bold = True
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    today = timezone.localdate()
     place = right.add_paragraph()
-    place.add_run(f"ngày {today.day} tháng {today.month} năm {today.year}").italic = True
+    place.add_run(vietnamese_date(timezone.localdate())).italic = True
     place.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     title = document.add_paragraph()

@@ -496,7 +496,7 @@ def issue_conclusion(item: Item, *, acting_user, issued_on) -> Conclusion:
     conclusion.issued_on = issued_on
     conclusion.snapshot = snapshot.take(item, issued_on)
     if not conclusion.place:
-        from quantriet.plans.exports import default_place
+        from quantriet.core.partydoc import default_place
 
         conclusion.place = default_place(item.program.unit)
     if recommendations:

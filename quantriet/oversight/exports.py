@@ -10,10 +10,9 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quantriet.core.partydoc import PartyDocument
+from quantriet.core.partydoc import PartyDocument, default_place, issuing_body, vietnamese_date
 from quantriet.core.spreadsheets import neutralize
 from quantriet.core.text import fold
-from quantriet.plans.exports import default_place, issuing_body, vietnamese_date
 
 from .models import Body
 
