@@ -41,9 +41,19 @@ _PLACE_PREFIX = re.compile(
     r"(?:tỉnh|huyện|thành phố|thị xã|xã|phường|thị trấn|đặc khu)?\s*", re.IGNORECASE)
 
 
+#: The central bodies (Ban Chấp hành Trung ương, its boards and offices) date their documents in the capital.
+CAPITAL = "Hà Nội"
+_CENTRAL = re.compile(r"^(?:ban chấp hành trung ương|trung ương|bộ chính trị|ban bí thư)\b", re.IGNORECASE)
+
+
 def default_place(unit) -> str:
-    """"Tỉnh ủy Tuyên Quang" / "Đảng bộ xã Sơn Nam" → "Tuyên Quang" / "Sơn Nam" (the place of the date line)."""
-    return _PLACE_PREFIX.sub("", unit.name.strip()) or unit.name
+    """"Tỉnh ủy Tuyên Quang" / "Đảng bộ xã Sơn Nam" → "Tuyên Quang" / "Sơn Nam" (the place of the date line);
+    the central committee and its bodies → "Hà Nội"."""
+    name = unit.name.strip()
+    kind = getattr(getattr(unit, "kind", None), "code", "")
+    if kind == "trung-uong" or _CENTRAL.match(name):
+        return CAPITAL
+    return _PLACE_PREFIX.sub("", name) or unit.name
 
 
 def vietnamese_date(day) -> str:
