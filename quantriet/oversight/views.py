@@ -85,6 +85,18 @@ def _run(request, form, call, *, what):
     return None, False
 
 
+def _submit(request, form, call, *, what, success, then):
+    """On a valid POST, run the action (`call`); on success flash `success` and answer `then` (a redirect).
+    Otherwise None: the form carries the errors and the caller renders it again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    _result, ok = _run(request, form, call, what=what)
+    if not ok:
+        return None
+    messages.success(request, success)
+    return then
+
+
 # --- programmes ------------------------------------------------------------------------------
 
 @login_required
@@ -117,14 +129,11 @@ def program_edit(request, pk):
         _denied(request, f"edit oversight programme {pk}")
     form = ProgramEditForm(request.POST or None, initial={"title": program.title, "year": program.year,
                                                           "body": program.body})
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.update_program(program, acting_user=request.user,
-                                                                         **form.cleaned_data),
-                           what=f"edit oversight programme {pk}")
-        if ok:
-            messages.success(request, _("Programme saved."))
-            return redirect("oversight:program-detail", pk=program.pk)
-    return _form_page(request, form, title=_("Edit the programme"), program=program)
+    done = _submit(
+        request, form, lambda: actions.update_program(program, acting_user=request.user, **form.cleaned_data),
+        what=f"edit oversight programme {pk}", success=_("Programme saved."),
+        then=redirect("oversight:program-detail", pk=program.pk))
+    return done or _form_page(request, form, title=_("Edit the programme"), program=program)
 
 
 def _items_of(request, program):
@@ -215,15 +224,12 @@ def item_edit(request, pk):
     if refused:
         return refused
     form = _item_form(request, item.program, item)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.update_item(item, acting_user=request.user,
-                                                                      **form.cleaned_data),
-                           what=f"edit oversight item {pk}")
-        if ok:
-            messages.success(request, _("Item saved."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _item_form_page(request, form, title=_("Edit the inspection or supervision"), program=item.program,
-                           item=item)
+    done = _submit(
+        request, form, lambda: actions.update_item(item, acting_user=request.user, **form.cleaned_data),
+        what=f"edit oversight item {pk}", success=_("Item saved."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _item_form_page(request, form, title=_("Edit the inspection or supervision"),
+                                   program=item.program, item=item)
 
 
 @login_required
@@ -309,13 +315,11 @@ def item_detail(request, pk):
 def item_request_self_report(request, pk):
     item = _managed_item(request, pk, "request self-report of")
     form = DueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.request_self_report(
-            item, acting_user=request.user, **form.cleaned_data), what=f"request self-report {pk}")
-        if ok:
-            messages.success(request, _("The subject is asked for its self-report."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Ask for the self-report"), item=item)
+    done = _submit(
+        request, form, lambda: actions.request_self_report(item, acting_user=request.user, **form.cleaned_data),
+        what=f"request self-report {pk}", success=_("The subject is asked for its self-report."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Ask for the self-report"), item=item)
 
 
 @login_required
@@ -324,14 +328,12 @@ def item_self_report(request, pk):
     if not selectors.can_self_report(request.user, item):
         _denied(request, f"self-report of oversight item {pk}")
     form = SelfReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.submit_self_report(
+    done = _submit(
+        request, form, lambda: actions.submit_self_report(
             item, acting_user=request.user, text=form.cleaned_data["text"], file=form.cleaned_data["file"]),
-            what=f"self-report of oversight item {pk}")
-        if ok:
-            messages.success(request, _("Self-report submitted."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Self-report"), item=item, multipart=True)
+        what=f"self-report of oversight item {pk}", success=_("Self-report submitted."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Self-report"), item=item, multipart=True)
 
 
 @login_required
@@ -358,14 +360,11 @@ def note_create(request, pk):
     if not selectors.can_add_note(request.user, item):
         _denied(request, f"note on oversight item {pk}")
     form = NoteForm(request.POST)
-    if form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.add_note(item, acting_user=request.user,
-                                                                   **form.cleaned_data),
-                           what=f"note on oversight item {pk}")
-        if ok:
-            messages.success(request, _("Note saved."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Working note"), item=item)
+    done = _submit(
+        request, form, lambda: actions.add_note(item, acting_user=request.user, **form.cleaned_data),
+        what=f"note on oversight item {pk}", success=_("Note saved."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Working note"), item=item)
 
 
 @login_required
@@ -373,14 +372,11 @@ def item_close(request, pk):
     item = _managed_item(request, pk, "close")
     form = DateForm(request.POST or None, field_name="closed_on", label=_("Date closed"),
                     initial={"closed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.close_item(item, acting_user=request.user,
-                                                                     **form.cleaned_data),
-                           what=f"close oversight item {pk}")
-        if ok:
-            messages.success(request, _("Item closed."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Close the item"), item=item)
+    done = _submit(
+        request, form, lambda: actions.close_item(item, acting_user=request.user, **form.cleaned_data),
+        what=f"close oversight item {pk}", success=_("Item closed."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Close the item"), item=item)
 
 
 # --- conclusions -----------------------------------------------------------------------------
@@ -404,14 +400,11 @@ def conclusion_edit(request, pk):
         return redirect("oversight:conclusion", pk=item.pk)
     initial = {name: getattr(conclusion, name) for name in actions.CONCLUSION_EDITABLE} if conclusion else {}
     form = ConclusionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.save_conclusion(item, acting_user=request.user,
-                                                                          **form.cleaned_data),
-                           what=f"edit conclusion {pk}")
-        if ok:
-            messages.success(request, _("Draft conclusion saved."))
-            return redirect("oversight:conclusion", pk=item.pk)
-    return _form_page(request, form, title=_("Draft conclusion"), item=item)
+    done = _submit(
+        request, form, lambda: actions.save_conclusion(item, acting_user=request.user, **form.cleaned_data),
+        what=f"edit conclusion {pk}", success=_("Draft conclusion saved."),
+        then=redirect("oversight:conclusion", pk=item.pk))
+    return done or _form_page(request, form, title=_("Draft conclusion"), item=item)
 
 
 @login_required
@@ -419,14 +412,11 @@ def conclusion_issue(request, pk):
     item = _managed_item(request, pk, "issue conclusion of")
     form = DateForm(request.POST or None, field_name="issued_on", label=_("Date issued"),
                     initial={"issued_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.issue_conclusion(item, acting_user=request.user,
-                                                                           **form.cleaned_data),
-                           what=f"issue conclusion {pk}")
-        if ok:
-            messages.success(request, _("Conclusion issued; its recommendations are followed as tasks."))
-            return redirect("oversight:conclusion", pk=item.pk)
-    return _form_page(request, form, title=_("Issue the conclusion (a number is assigned)"), item=item)
+    done = _submit(
+        request, form, lambda: actions.issue_conclusion(item, acting_user=request.user, **form.cleaned_data),
+        what=f"issue conclusion {pk}", success=_("Conclusion issued; its recommendations are followed as tasks."),
+        then=redirect("oversight:conclusion", pk=item.pk))
+    return done or _form_page(request, form, title=_("Issue the conclusion (a number is assigned)"), item=item)
 
 
 @login_required
@@ -443,14 +433,11 @@ def conclusion_docx(request, pk):
 def recommendation_create(request, pk):
     item = _managed_item(request, pk, "add recommendation to")
     form = RecommendationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.add_recommendation(item, acting_user=request.user,
-                                                                             **form.cleaned_data),
-                           what=f"add recommendation {pk}")
-        if ok:
-            messages.success(request, _("Recommendation added."))
-            return redirect("oversight:conclusion", pk=item.pk)
-    return _form_page(request, form, title=_("New recommendation"), item=item)
+    done = _submit(
+        request, form, lambda: actions.add_recommendation(item, acting_user=request.user, **form.cleaned_data),
+        what=f"add recommendation {pk}", success=_("Recommendation added."),
+        then=redirect("oversight:conclusion", pk=item.pk))
+    return done or _form_page(request, form, title=_("New recommendation"), item=item)
 
 
 # --- recommendations -------------------------------------------------------------------------
@@ -469,13 +456,12 @@ def recommendation_report(request, pk):
     form = RecommendationReportForm(request.POST or None, request.FILES or None,
                                     initial={"as_of": timezone.localdate()})
     item = recommendation.conclusion.item
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.report_on_recommendation(
-            recommendation, acting_user=request.user, **form.cleaned_data), what=f"report on recommendation {pk}")
-        if ok:
-            messages.success(request, _("Report submitted; the inspecting body will review it."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Report on the recommendation"), item=item, multipart=True)
+    done = _submit(
+        request, form, lambda: actions.report_on_recommendation(
+            recommendation, acting_user=request.user, **form.cleaned_data),
+        what=f"report on recommendation {pk}", success=_("Report submitted; the inspecting body will review it."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Report on the recommendation"), item=item, multipart=True)
 
 
 @login_required
@@ -489,16 +475,15 @@ def recommendation_review(request, pk):
     if not selectors.can_manage(request.user, item):
         _denied(request, f"review report {pk}")
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.review_recommendation_report(
+    done = _submit(
+        request, form, lambda: actions.review_recommendation_report(
             report, acting_user=request.user, accept=form.cleaned_data["decision"] == "accept",
-            note=form.cleaned_data["note"]), what=f"review report {pk}")
-        if ok:
-            messages.success(request, _("Report reviewed."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return render(request, "oversight/review.html", {"form": form, "report": report, "item": item,
-                                                     "program": item.program, "recommendation": recommendation,
-                                                     "pending": report.status == ReportStatus.SUBMITTED})
+            note=form.cleaned_data["note"]),
+        what=f"review report {pk}", success=_("Report reviewed."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or render(request, "oversight/review.html", {
+        "form": form, "report": report, "item": item, "program": item.program, "recommendation": recommendation,
+        "pending": report.status == ReportStatus.SUBMITTED})
 
 
 @login_required
@@ -509,13 +494,12 @@ def recommendation_close(request, pk):
         _denied(request, f"close recommendation {pk}")
     form = DateForm(request.POST or None, field_name="closed_on", label=_("Date closed"),
                     initial={"closed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        _result, ok = _run(request, form, lambda: actions.close_recommendation(
-            recommendation, acting_user=request.user, **form.cleaned_data), what=f"close recommendation {pk}")
-        if ok:
-            messages.success(request, _("Recommendation closed."))
-            return redirect("oversight:item-detail", pk=item.pk)
-    return _form_page(request, form, title=_("Close the recommendation"), item=item)
+    done = _submit(
+        request, form, lambda: actions.close_recommendation(
+            recommendation, acting_user=request.user, **form.cleaned_data),
+        what=f"close recommendation {pk}", success=_("Recommendation closed."),
+        then=redirect("oversight:item-detail", pk=item.pk))
+    return done or _form_page(request, form, title=_("Close the recommendation"), item=item)
 
 
 def _open_rows(request):
